@@ -1,0 +1,5 @@
+#!/bin/sh
+# Generate configure and Makefile.in.
+set -e
+cd "$(dirname "$0")"
+autoreconf -fi

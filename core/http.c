@@ -1,0 +1,3 @@
+/* http.c: (being written) */
+#include "config.h"
+#include "azkv-int.h"

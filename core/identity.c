@@ -1,0 +1,3 @@
+/* identity.c: (being written) */
+#include "config.h"
+#include "azkv-int.h"

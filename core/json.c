@@ -1,0 +1,3 @@
+/* json.c: (being written) */
+#include "config.h"
+#include "azkv-int.h"

@@ -1,0 +1,3 @@
+/* log.c: (being written) */
+#include "config.h"
+#include "azkv-int.h"

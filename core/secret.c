@@ -1,0 +1,3 @@
+/* secret.c: (being written) */
+#include "config.h"
+#include "azkv-int.h"

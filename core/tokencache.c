@@ -1,0 +1,3 @@
+/* tokencache.c: (being written) */
+#include "config.h"
+#include "azkv-int.h"

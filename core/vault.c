@@ -1,0 +1,3 @@
+/* vault.c: (being written) */
+#include "config.h"
+#include "azkv-int.h"

@@ -1,0 +1,1 @@
+# lib.sh: shared helpers for the integration tests (TAP).
