@@ -125,6 +125,8 @@ const char *json_get_str(json_t obj, const char *key);
 int	 json_get_int(json_t obj, const char *key, int64_t *out);
 /* true/false member; -1 when absent. */
 int	 json_get_bool(json_t obj, const char *key);
+/* yajl_alloc_funcs * whose free wipes; for yajl_gen_alloc and parsers. */
+const void *json_alloc_funcs(void);
 
 /* ---- http.c: libcurl wrapper: deadlines, size caps, proxies ---- */
 

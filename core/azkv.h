@@ -176,6 +176,16 @@ int azkv_userpass_parse(const char *value, size_t len, char **user,
 int azkv_secret_name_valid(const char *name);
 
 /*
+ * Derive a secret name "<prefix>-<slug>-<h>" for a (a, b) pair such as
+ * (protocol, host) or (user, host): slug is "a-b" lower-cased with every
+ * run of other than [a-z0-9] turned into '-', truncated so the name fits
+ * 127 characters; h is the first 16 hex digits of SHA-256 over the bytes
+ * a NUL b. Returns 0, or AZKV_ERR_USAGE for a bad prefix or small buffer.
+ */
+int azkv_secret_name_derive(const char *prefix, const char *a,
+    const char *b, char *out, size_t outlen);
+
+/*
  * Get an access token for `resource` (NULL: the vault's resource, normally
  * https://vault.azure.net) from the managed identity, through the token
  * cache. On success *out is released with azkv_token_free().
