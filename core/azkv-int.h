@@ -68,6 +68,8 @@ struct azkv {
 	/* parsed config files (config.c) */
 	struct config_entry	*cfg;
 	size_t			 ncfg;
+	struct config_file	*cfg_files;	/* files considered, in order */
+	size_t			 ncfg_files;
 
 	/* run-time state */
 	time_t	 deadline;		/* 0 = not started */
@@ -235,6 +237,12 @@ struct config_entry {
 	char	*file;
 	int	 line;
 	int	 system;	/* from the system file */
+};
+
+/* A configuration file azkv_configure() considered. */
+struct config_file {
+	char	*path;
+	int	 found;		/* 1 when read, 0 when absent */
 };
 
 /* Parse one file into ctx->cfg. Missing file: 0 when !must_exist. */

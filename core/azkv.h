@@ -98,6 +98,13 @@ const char *azkv_config_get(const struct azkv *ctx, const char *section,
     const char *subsection, const char *key);
 
 /*
+ * The i-th configuration file azkv_configure() considered (from 0, in the
+ * order read), or NULL past the end. *found (may be NULL) is set to 1 when
+ * the file was read, 0 when it did not exist. Borrowed.
+ */
+const char *azkv_config_file(const struct azkv *ctx, size_t i, int *found);
+
+/*
  * Emit a debug line ("azkv: debug: ...") to stderr when the "debug"
  * setting is on. Never pass a secret or token.
  */
