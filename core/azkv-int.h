@@ -129,6 +129,19 @@ int	 json_get_int(json_t obj, const char *key, int64_t *out);
 int	 json_get_bool(json_t obj, const char *key);
 /* yajl_alloc_funcs * whose free wipes; for yajl_gen_alloc and parsers. */
 const void *json_alloc_funcs(void);
+/* Length of a string node's text, embedded NULs included; 0 if not one. */
+size_t	 json_str_len(json_t v);
+/*
+ * The wiping allocator behind json_alloc_funcs(), also installed for
+ * libcurl and OpenSSL: each block records its size, and free/realloc wipe
+ * the old block. Memory from these must be released with json_wipe_free().
+ */
+void	*json_wipe_malloc(size_t n);
+void	*json_wipe_calloc(size_t nmemb, size_t size);
+void	*json_wipe_realloc(void *p, size_t n);
+char	*json_wipe_strdup(const char *s);
+void	 json_wipe_free(void *p);
+size_t	 json_wipe_size(const void *p);
 
 /* ---- http.c: libcurl wrapper: deadlines, size caps, proxies ---- */
 
@@ -177,6 +190,11 @@ int	 http_sleep(struct azkv *ctx, long ms);
 int	 retry_after_parse(const char *value, time_t now, long *ms);
 /* Close cached connections. */
 void	 http_cleanup(struct azkv *ctx);
+/*
+ * Process-wide libcurl/OpenSSL set-up with the wiping allocator; runs once
+ * (also from a library constructor, before anything else uses libcurl).
+ */
+void	 http_global_init(void);
 
 /* ---- identity.c: managed-identity sources and token requests ---- */
 
