@@ -1,0 +1,106 @@
+#!/bin/sh
+# t0301: azkv get/set/delete/token against the emulator: stdin-only values,
+# exact output bytes, -n, --json, versions, exit codes.
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/emu.sh"
+
+unset AZKV_CONFIG AZKV_IDENTITY AZKV_TIMEOUT AZKV_DEBUG AZKV_TOKEN_CACHE \
+	AZKV_IDENTITY_SOURCE AZURE_CLIENT_ID XDG_CONFIG_HOME IDENTITY_ENDPOINT \
+	IDENTITY_HEADER IMDS_ENDPOINT MSI_ENDPOINT MSI_SECRET \
+	AZURE_FEDERATED_TOKEN_FILE
+emu_start || { echo "Bail out! emulator did not start"; exit 1; }
+emu_env
+AZKV=$top_builddir/azkv
+
+# A value with a trailing newline, quotes, a backslash and UTF-8.
+printf 'p@ss "w0rd"\\ caf\303\251\n' >"$T/value"
+"$AZKV" set ftpadmin --content-type text/plain --tag owner=t0301 \
+	--tag env=test <"$T/value" 2>"$T/err"
+is "$?" 0 "set from stdin: exit 0"
+like "$(emu_ctl log vault | grep '"PUT"')" 'w0rd' \
+	"set: the value reached the vault in the PUT body"
+
+"$AZKV" get ftpadmin >"$T/got" 2>"$T/err"
+is "$?" 0 "get: exit 0"
+cp "$T/value" "$T/want"
+printf '\n' >>"$T/want"
+cmp -s "$T/got" "$T/want"
+ok "$?" "get: value plus one newline, byte for byte"
+
+"$AZKV" get -n ftpadmin >"$T/got"
+cmp -s "$T/got" "$T/value"
+ok "$?" "get -n: the exact value, no newline added"
+
+"$AZKV" get --json ftpadmin >"$T/json"
+is "$?" 0 "get --json: exit 0"
+"$PYTHON3" - "$T/json" "$T/value" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+want = open(sys.argv[2], encoding="utf-8").read()
+assert doc["value"] == want, "value"
+assert doc["id"].startswith("https://myvault.vault.localhost:"), "id"
+assert "/secrets/ftpadmin/" in doc["id"], "id path"
+assert doc["contentType"] == "text/plain", "contentType"
+assert doc["tags"] == {"owner": "t0301", "env": "test"}, "tags"
+assert doc["attributes"]["enabled"] is True, "enabled"
+assert isinstance(doc["attributes"]["created"], int), "created"
+PY
+ok "$?" "get --json: value, id, contentType, tags, attributes"
+is "$(wc -l <"$T/json" | tr -d ' ')" 1 "get --json: one line"
+
+# Versions: the URL form and --version.
+v1=$("$PYTHON3" -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"].rsplit("/",1)[1])' "$T/json")
+printf %s second | "$AZKV" set ftpadmin
+is "$("$AZKV" get ftpadmin)" "second" "set again: latest is the new value"
+"$AZKV" get -n ftpadmin --version "$v1" >"$T/got"
+cmp -s "$T/got" "$T/value"
+ok "$?" "get --version: the older version"
+"$AZKV" get -n "$EMU_VAULT_URL/secrets/ftpadmin/$v1" >"$T/got"
+cmp -s "$T/got" "$T/value"
+ok "$?" "get URL/VERSION: the older version"
+(unset AZKV_VAULT; "$AZKV" get "$EMU_VAULT_URL/secrets/ftpadmin" >"$T/got")
+is "$(cat "$T/got")" "second" "get URL without any vault setting"
+
+# Size limit is enforced before any request.
+before=$(emu_ctl count vault)
+head -c 25601 /dev/zero | tr '\0' x | "$AZKV" set big 2>"$T/err"
+is "$?" 2 "set: 25601 bytes refused with exit 2"
+like "$(cat "$T/err")" "longer than Key Vault's limit of 25600 bytes" \
+	"set: too long, with the limit"
+is "$(emu_ctl count vault)" "$before" "set: nothing sent for a refused value"
+head -c 25600 /dev/zero | tr '\0' y | "$AZKV" set big 2>"$T/err"
+is "$?" 0 "set: 25600 bytes accepted"
+is "$("$AZKV" get big | wc -c | tr -d ' ')" 25601 "get: 25600 bytes back"
+
+# Exit codes and messages.
+"$AZKV" get no-such-secret >"$T/out" 2>"$T/err"
+is "$?" 3 "missing secret: exit 3"
+like "$(cat "$T/err")" "^azkv: .*no-such-secret" "missing secret: named"
+is "$(cat "$T/out")" "" "missing secret: nothing on stdout"
+
+"$AZKV" delete ftpadmin
+is "$?" 0 "delete: exit 0"
+"$AZKV" get ftpadmin >/dev/null 2>&1
+is "$?" 3 "get after delete: exit 3"
+
+emu_ctl perms system none
+"$AZKV" get big >"$T/out" 2>"$T/err"
+is "$?" 4 "access denied: exit 4"
+like "$(cat "$T/err")" "^azkv: .*(denied|403)" "access denied: explained"
+emu_ctl perms system all
+
+"$AZKV" token >"$T/tok" 2>"$T/err"
+is "$?" 0 "token: exit 0"
+like "$(cat "$T/tok")" '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$' \
+	"token: a JWT on one line"
+
+# -v logs requests, never the token or the value.
+printf %s 'hunter2-verbose' | "$AZKV" -v set verbose 2>"$T/err"
+"$AZKV" -v get verbose >/dev/null 2>>"$T/err"
+like "$(cat "$T/err")" "debug" "-v: debug lines on stderr"
+unlike "$(cat "$T/err")" "hunter2-verbose" "-v: the value is not logged"
+tok=$(cat "$T/tok")
+if grep -qF "$tok" "$T/err"; then ok 1 "-v: the token is not logged"
+else ok 0 "-v: the token is not logged"; fi
+
+done_testing
