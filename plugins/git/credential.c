@@ -169,7 +169,7 @@ int
 credential_read(struct credential *c, int fd, char *err, size_t errlen)
 {
 	char *buf, *nl;
-	size_t have = 0, len, used;
+	size_t have = 0, len, used, i;
 	ssize_t n;
 	int eof = 0, ret = -1;
 
@@ -214,8 +214,8 @@ credential_read(struct credential *c, int fd, char *err, size_t errlen)
 		buf[len] = '\0';
 		if (take_line(c, buf, len, err, errlen) != 0)
 			goto out;
-		azkv_wipe(buf, used);
-		memmove(buf, buf + used, have - used);
+		for (i = used; i < have; i++)	/* forward copy, dst < src */
+			buf[i - used] = buf[i];
 		azkv_wipe(buf + (have - used), used);
 		have -= used;
 	}
