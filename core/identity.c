@@ -277,6 +277,10 @@ idplan_make(struct azkv *ctx, enum idsrc src, const char *reason,
 		    "X-IDENTITY-HEADER";
 		if (src == IDSRC_APPSERVICE)
 			p.thumbprint = NULL;
+		else if (strncasecmp(ep, "https://", 8) != 0)
+			return seterr(ctx, AZKV_ERR_USAGE, "Service Fabric "
+			    "IDENTITY_ENDPOINT '%.200s' must be https (its "
+			    "certificate is pinned)", ep);
 		r = copy_endpoint(ctx, &p, ep, "");
 		break;
 	case IDSRC_ARC:
@@ -334,9 +338,11 @@ int
 idplan_list(struct azkv *ctx, struct idplan *plans, size_t max, size_t *n)
 {
 	const char *list = ctx->identity_source, *w;
-	char word[32], reason[192];
+	char word[32], reason[192], firsterr[AZKV_ERRLEN];
 	size_t len, count = 0;
 	int src, r, first = 0;
+
+	firsterr[0] = '\0';
 
 	if (list == NULL || *list == '\0')
 		list = "auto";
@@ -361,15 +367,19 @@ idplan_list(struct azkv *ctx, struct idplan *plans, size_t max, size_t *n)
 		    &plans[count])) != 0) {
 			log_debug(ctx, "identity source %s skipped: %s",
 			    src_names[src], ctx->errbuf);
-			if (first == 0)
+			if (first == 0) {
 				first = r;
+				memcpy(firsterr, ctx->errbuf, sizeof(firsterr));
+			}
 			continue;
 		}
 		count++;
 	}
 	*n = count;
+	if (count == 0 && first != 0)
+		return seterr(ctx, first, "%s", firsterr);
 	if (count == 0)
-		return first != 0 ? first : seterr(ctx, AZKV_ERR_NOIDENTITY,
+		return seterr(ctx, AZKV_ERR_NOIDENTITY,
 		    "no identity source in '%.64s' is usable", list);
 	return 0;
 }
