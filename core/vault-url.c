@@ -212,7 +212,7 @@ vault_host_trusted(const struct azkv *ctx, const char *host,
 {
 	const struct vault_suffix *s;
 	char h[HOST_MAX + 1], rh[HOST_MAX + 1];
-	size_t hl, rl;
+	size_t hl, rl, i;
 
 	if (host == NULL || resource == NULL ||
 	    host_norm(host, strlen(host), h, sizeof(h)) != 0 ||
@@ -224,10 +224,21 @@ vault_host_trusted(const struct azkv *ctx, const char *host,
 	}
 	if (!host_listed(ctx->allow_vault_host, h))
 		return 0;
+	/*
+	 * A host the user named (an emulator, a proxy) may get a token for
+	 * a resource it is under, or for Key Vault itself; never for any
+	 * other service.
+	 */
 	hl = strlen(h);
 	rl = strlen(rh);
-	return hl > rl + 1 && h[hl - rl - 1] == '.' &&
-	    strcmp(h + hl - rl, rh) == 0;
+	if (hl > rl + 1 && h[hl - rl - 1] == '.' &&
+	    strcmp(h + hl - rl, rh) == 0)
+		return 1;
+	for (i = 0; i < sizeof(vault_suffixes) / sizeof(vault_suffixes[0]);
+	    i++)
+		if (strcmp(rh, vault_suffixes[i].suffix + 1) == 0)
+			return 1;
+	return 0;
 }
 
 /* ---- vault and secret URLs ---- */
