@@ -53,15 +53,28 @@ complain(const char *fmt, ...)
 	fprintf(stderr, "%s: %s\n", PROG, msg);
 }
 
+#define USAGE_LINE \
+	"usage: " PROG " [OPTIONS] get|store|erase (see " PROG "(1))"
+
 static void
-usage(void)
+help(void)
 {
-	fprintf(stderr, "usage: %s [--vault NAME|URL] [--secret NAME|URL] "
-	    "[--username NAME]\n"
-	    "         [--prefix PREFIX] [--read-only] [--identity ID] "
-	    "[--config FILE]\n"
-	    "         [--cafile FILE] [--timeout SECONDS] [--no-cache] "
-	    "[-v] get|store|erase\n", PROG);
+	printf("usage: %s [OPTIONS] get|store|erase\n"
+	    "  --vault NAME|URL      Key Vault (default: AZKV_VAULT, config)\n"
+	    "  --secret NAME|URL     answer from this secret only (mapped "
+	    "mode)\n"
+	    "  --username NAME       username to answer with (mapped mode)\n"
+	    "  --prefix PREFIX       store-mode secret name prefix "
+	    "(default: git)\n"
+	    "  --read-only           no store mode: only mapped secrets\n"
+	    "  --identity ID         managed identity (system, client id, "
+	    "id://, object://, resource://)\n"
+	    "  --config FILE         read only this configuration file\n"
+	    "  --cafile FILE         extra CA certificates\n"
+	    "  --timeout SECONDS     overall deadline (default 120)\n"
+	    "  --no-cache            do not use the token cache\n"
+	    "  -v, --verbose         debug log on stderr (no secrets)\n",
+	    PROG);
 }
 
 static int
@@ -100,28 +113,20 @@ parse_args(int argc, char **argv, struct opts *o, const char **action)
 		case 'R': o->read_only = 1; break;
 		case 'v': o->verbose = 1; break;
 		case 'h':
-			usage();
+			help();
 			exit(0);
 		case 'Z':
 			printf("%s %s\n", PROG, PACKAGE_VERSION);
 			exit(0);
 		default:
-			if (optopt != 0)
-				complain("unknown option or missing value: "
-				    "-%c", optopt);
-			else
-				complain("unknown option or missing value: %s",
-				    argv[optind - 1]);
-			usage();
+			complain("unknown option or missing value: %s; "
+			    USAGE_LINE, argv[optind - 1]);
 			return -1;
 		}
 	}
 	if (argc - optind != 1) {
-		if (argc - optind == 0)
-			complain("no action given");
-		else
-			complain("exactly one action expected");
-		usage();
+		complain("%s; " USAGE_LINE, argc - optind == 0 ?
+		    "no action given" : "exactly one action expected");
 		return -1;
 	}
 	*action = argv[optind];
