@@ -1,0 +1,276 @@
+/* conn.c: TCP connection and non-blocking libssh2 session with bounded waits. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "azkv.h"
+#include "conn.h"
+#include "msg.h"
+
+#define SLICE_MS	200
+#define CLEANUP_MS	3000
+
+volatile sig_atomic_t conn_interrupted;
+
+/* Fast ciphers first; libssh2 drops the names it does not implement. */
+static const char cipher_pref[] =
+    "aes128-gcm@openssh.com,chacha20-poly1305@openssh.com,"
+    "aes256-gcm@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr";
+static const char mac_pref[] =
+    "hmac-sha2-256-etm@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1";
+
+/* Allocator that can wipe what libssh2 frees (kbd-int answers, passwords). */
+static LIBSSH2_ALLOC_FUNC(conn_alloc)
+{
+	(void)abstract;
+	return malloc(count);
+}
+
+static LIBSSH2_FREE_FUNC(conn_free)
+{
+	struct conn *c = *abstract;
+
+	if (ptr != NULL && c != NULL && c->wipe_frees)
+		azkv_wipe(ptr, malloc_usable_size(ptr));
+	free(ptr);
+}
+
+static LIBSSH2_REALLOC_FUNC(conn_realloc)
+{
+	struct conn *c = *abstract;
+	void *n;
+	size_t old;
+
+	if (ptr == NULL || c == NULL || !c->wipe_frees)
+		return realloc(ptr, count);
+	old = malloc_usable_size(ptr);
+	if ((n = malloc(count)) == NULL)
+		return NULL;
+	memcpy(n, ptr, old < count ? old : count);
+	azkv_wipe(ptr, old);
+	free(ptr);
+	return n;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Poll one fd for `events`, bounded by ms and by interrupts. 1, 0, -1. */
+static int
+poll_fd(struct conn *c, short events, int ms)
+{
+	struct pollfd pfd;
+	long long deadline = ms > 0 ? now_ms() + ms : 0;
+	int r, slice;
+
+	for (;;) {
+		if (conn_interrupted && !c->cleanup) {
+			c->waiterr = "interrupted";
+			return -1;
+		}
+		slice = SLICE_MS;
+		if (deadline) {
+			long long left = deadline - now_ms();
+
+			if (left <= 0) {
+				c->waiterr = "timed out waiting for the server";
+				return 0;
+			}
+			if (left < slice)
+				slice = (int)left;
+		}
+		pfd.fd = c->fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		r = poll(&pfd, 1, slice);
+		if (r > 0)
+			return 1;
+		if (r < 0 && errno != EINTR) {
+			c->waiterr = "poll failed";
+			return -1;
+		}
+	}
+}
+
+int
+conn_wait(struct conn *c)
+{
+	int dir = libssh2_session_block_directions(c->s);
+	short ev = 0;
+	int ms = c->timeout_ms;
+
+	if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
+		ev |= POLLIN;
+	if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)
+		ev |= POLLOUT;
+	if (ev == 0)
+		ev = POLLIN;
+	if (c->cleanup && (ms == 0 || ms > CLEANUP_MS))
+		ms = CLEANUP_MS;
+	c->waiterr = NULL;
+	return poll_fd(c, ev, ms) == 1 ? 0 : -1;
+}
+
+const char *
+conn_why(struct conn *c)
+{
+	char *m = NULL;
+
+	if (c->waiterr != NULL)
+		return c->waiterr;
+	if (c->s == NULL)
+		return "no session";
+	libssh2_session_last_error(c->s, &m, NULL, 0);
+	return m != NULL && *m != '\0' ? m : "unknown libssh2 error";
+}
+
+static int
+tcp_connect(struct conn *c, const char *host, int port)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char portstr[8];
+	int r, fd = -1, err = 0, one = 1;
+	socklen_t len;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	if ((r = getaddrinfo(host, portstr, &hints, &res)) != 0) {
+		msg_err("cannot resolve %s: %s", host, gai_strerror(r));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, ai->ai_protocol);
+		if (fd < 0) {
+			err = errno;
+			continue;
+		}
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		if (errno == EINPROGRESS) {
+			c->fd = fd;
+			r = poll_fd(c, POLLOUT, c->timeout_ms);
+			len = sizeof(err);
+			if (r == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+			    &len) == 0 && err == 0)
+				break;
+			if (r != 1)
+				err = r == 0 ? ETIMEDOUT : EINTR;
+		} else
+			err = errno;
+		close(fd);
+		fd = -1;
+		c->fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		msg_err("cannot connect to %s port %d: %s", host, port,
+		    strerror(err ? err : ECONNREFUSED));
+		return -1;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->fd = fd;
+	return 0;
+}
+
+int
+conn_open(struct conn *c, const char *host, int port, int timeout_ms)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->timeout_ms = timeout_ms;
+	if (tcp_connect(c, host, port) != 0)
+		return -1;
+	c->s = libssh2_session_init_ex(conn_alloc, conn_free, conn_realloc, c);
+	if (c->s == NULL) {
+		msg_err("cannot create an SSH session");
+		return -1;
+	}
+	libssh2_session_set_blocking(c->s, 0);
+	libssh2_session_flag(c->s, LIBSSH2_FLAG_COMPRESS, 0);
+	if (libssh2_session_method_pref(c->s, LIBSSH2_METHOD_CRYPT_CS,
+	    cipher_pref) != 0 ||
+	    libssh2_session_method_pref(c->s, LIBSSH2_METHOD_CRYPT_SC,
+	    cipher_pref) != 0 ||
+	    libssh2_session_method_pref(c->s, LIBSSH2_METHOD_MAC_CS,
+	    mac_pref) != 0 ||
+	    libssh2_session_method_pref(c->s, LIBSSH2_METHOD_MAC_SC,
+	    mac_pref) != 0)
+		msg_debug("cannot set cipher preferences: %s", conn_why(c));
+	return 0;
+}
+
+int
+conn_handshake(struct conn *c, const char *host)
+{
+	int rc;
+
+	CONN_RETRY(c, rc, libssh2_session_handshake(c->s, c->fd));
+	if (rc != 0) {
+		msg_err("SSH handshake with %s failed: %s", host, conn_why(c));
+		return -1;
+	}
+	msg_debug("%s: kex %s, host key %s, cipher %s, mac %s", host,
+	    libssh2_session_methods(c->s, LIBSSH2_METHOD_KEX),
+	    libssh2_session_methods(c->s, LIBSSH2_METHOD_HOSTKEY),
+	    libssh2_session_methods(c->s, LIBSSH2_METHOD_CRYPT_CS),
+	    libssh2_session_methods(c->s, LIBSSH2_METHOD_MAC_CS));
+	return 0;
+}
+
+int
+conn_sftp(struct conn *c)
+{
+	CONN_RETRY_PTR(c, c->sftp, libssh2_sftp_init(c->s));
+	if (c->sftp == NULL) {
+		msg_err("cannot start the SFTP subsystem: %s", conn_why(c));
+		return -1;
+	}
+	return 0;
+}
+
+void
+conn_close(struct conn *c)
+{
+	int rc;
+
+	c->cleanup = 1;
+	if (c->sftp != NULL) {
+		CONN_RETRY(c, rc, libssh2_sftp_shutdown(c->sftp));
+		c->sftp = NULL;
+	}
+	if (c->s != NULL) {
+		CONN_RETRY(c, rc, libssh2_session_disconnect(c->s,
+		    "azkv-sftp done"));
+		/* session_free may need to send; bound it in blocking mode */
+		libssh2_session_set_timeout(c->s, CLEANUP_MS);
+		libssh2_session_set_blocking(c->s, 1);
+		libssh2_session_free(c->s);
+		c->s = NULL;
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	(void)rc;
+}

@@ -1,0 +1,299 @@
+/* hostkey.c: verify the server's host key before any secret is fetched. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "azkv.h"
+#include "hostkey.h"
+#include "msg.h"
+
+struct keytype {
+	int		 hosttype;	/* LIBSSH2_HOSTKEY_TYPE_* */
+	int		 khbit;		/* LIBSSH2_KNOWNHOST_KEY_* */
+	const char	*name;
+};
+
+/* In OpenSSH's order of preference. */
+static const struct keytype keytypes[] = {
+#ifdef LIBSSH2_HOSTKEY_TYPE_ED25519
+	{ LIBSSH2_HOSTKEY_TYPE_ED25519, LIBSSH2_KNOWNHOST_KEY_ED25519,
+	    "ssh-ed25519" },
+#endif
+#ifdef LIBSSH2_HOSTKEY_TYPE_ECDSA_256
+	{ LIBSSH2_HOSTKEY_TYPE_ECDSA_256, LIBSSH2_KNOWNHOST_KEY_ECDSA_256,
+	    "ecdsa-sha2-nistp256" },
+	{ LIBSSH2_HOSTKEY_TYPE_ECDSA_384, LIBSSH2_KNOWNHOST_KEY_ECDSA_384,
+	    "ecdsa-sha2-nistp384" },
+	{ LIBSSH2_HOSTKEY_TYPE_ECDSA_521, LIBSSH2_KNOWNHOST_KEY_ECDSA_521,
+	    "ecdsa-sha2-nistp521" },
+#endif
+	{ LIBSSH2_HOSTKEY_TYPE_RSA, LIBSSH2_KNOWNHOST_KEY_SSHRSA, "ssh-rsa" },
+};
+#define NKEYTYPES (sizeof(keytypes) / sizeof(keytypes[0]))
+
+void
+b64_encode(const unsigned char *in, size_t n, char *out, int pad)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+	unsigned long v;
+	char *o = out;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (unsigned long)in[i] << 16 | in[i + 1] << 8 | in[i + 2];
+		*o++ = tab[v >> 18 & 63];
+		*o++ = tab[v >> 12 & 63];
+		*o++ = tab[v >> 6 & 63];
+		*o++ = tab[v & 63];
+	}
+	if (i < n) {
+		v = (unsigned long)in[i] << 16;
+		if (i + 1 < n)
+			v |= in[i + 1] << 8;
+		*o++ = tab[v >> 18 & 63];
+		*o++ = tab[v >> 12 & 63];
+		if (i + 1 < n)
+			*o++ = tab[v >> 6 & 63];
+		else if (pad)
+			*o++ = '=';
+		if (pad)
+			*o++ = '=';
+	}
+	*o = '\0';
+}
+
+static const struct keytype *
+keytype_of(int hosttype)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYTYPES; i++)
+		if (keytypes[i].hosttype == hosttype)
+			return &keytypes[i];
+	return NULL;
+}
+
+int
+hostkey_fingerprint(struct conn *c, char *buf, size_t len)
+{
+	const unsigned char *h;
+	char b64[64];
+
+	h = (const unsigned char *)libssh2_hostkey_hash(c->s,
+	    LIBSSH2_HOSTKEY_HASH_SHA256);
+	if (h == NULL)
+		return -1;
+	b64_encode(h, 32, b64, 0);
+	if ((size_t)snprintf(buf, len, "SHA256:%s", b64) >= len)
+		return -1;
+	return 0;
+}
+
+/* Read every configured known_hosts file that exists into a new list. */
+static LIBSSH2_KNOWNHOSTS *
+kh_load(struct conn *c, const struct hostkey_cfg *cfg)
+{
+	LIBSSH2_KNOWNHOSTS *kh;
+	size_t i;
+	int n;
+
+	if ((kh = libssh2_knownhost_init(c->s)) == NULL)
+		return NULL;
+	for (i = 0; i < cfg->nfiles; i++) {
+		if (access(cfg->files[i], R_OK) != 0)
+			continue;
+		n = libssh2_knownhost_readfile(kh, cfg->files[i],
+		    LIBSSH2_KNOWNHOST_FILE_OPENSSH);
+		if (n < 0)
+			msg_err("warning: %s: stopped at a line libssh2 cannot "
+			    "parse (%s)", cfg->files[i], conn_why(c));
+		else
+			msg_debug("%s: %d host keys", cfg->files[i], n);
+	}
+	return kh;
+}
+
+static int
+kh_port(int port)
+{
+	return port == 22 ? -1 : port;
+}
+
+void
+hostkey_prefer(struct conn *c, const struct hostkey_cfg *cfg,
+    const char *host, int port)
+{
+	LIBSSH2_KNOWNHOSTS *kh = NULL;
+	char pref[256] = "", all[256] = "";
+	size_t i;
+	int r;
+
+	for (i = 0; i < NKEYTYPES; i++) {
+		if (i > 0)
+			strncat(all, ",", sizeof(all) - strlen(all) - 1);
+		strncat(all, keytypes[i].name, sizeof(all) - strlen(all) - 1);
+	}
+	if (cfg->pin == NULL && (kh = kh_load(c, cfg)) != NULL) {
+		/* a dummy key: MISMATCH means an entry of this type exists */
+		for (i = 0; i < NKEYTYPES; i++) {
+			r = libssh2_knownhost_checkp(kh, host, kh_port(port),
+			    "x", 1, LIBSSH2_KNOWNHOST_TYPE_PLAIN |
+			    LIBSSH2_KNOWNHOST_KEYENC_RAW | keytypes[i].khbit,
+			    NULL);
+			if (r != LIBSSH2_KNOWNHOST_CHECK_MISMATCH &&
+			    r != LIBSSH2_KNOWNHOST_CHECK_MATCH)
+				continue;
+			if (*pref != '\0')
+				strncat(pref, ",", sizeof(pref) -
+				    strlen(pref) - 1);
+			strncat(pref, keytypes[i].name, sizeof(pref) -
+			    strlen(pref) - 1);
+		}
+		libssh2_knownhost_free(kh);
+	}
+	if (*pref == '\0')
+		memcpy(pref, all, sizeof(pref));
+	msg_debug("host key types asked for: %s", pref);
+	if (libssh2_session_method_pref(c->s, LIBSSH2_METHOD_HOSTKEY,
+	    pref) != 0)
+		msg_debug("cannot set host key preference: %s", conn_why(c));
+}
+
+/* Append "name type base64" to the accept-new file (0600, ~/.ssh 0700). */
+static int
+kh_append(const char *file, const char *host, int port, const char *type,
+    const char *key, size_t keylen)
+{
+	char name[300], *b64 = NULL, *line = NULL, *dir = NULL, *slash;
+	size_t linelen;
+	int fd = -1, ret = -1, n;
+
+	if (port == 22)
+		n = snprintf(name, sizeof(name), "%s", host);
+	else
+		n = snprintf(name, sizeof(name), "[%s]:%d", host, port);
+	if (n < 0 || (size_t)n >= sizeof(name))
+		goto out;
+	if ((b64 = malloc(keylen / 3 * 4 + 8)) == NULL)
+		goto out;
+	b64_encode((const unsigned char *)key, keylen, b64, 1);
+	linelen = strlen(name) + strlen(type) + strlen(b64) + 4;
+	if ((line = malloc(linelen)) == NULL)
+		goto out;
+	n = snprintf(line, linelen, "%s %s %s\n", name, type, b64);
+	if (n < 0 || (size_t)n >= linelen)
+		goto out;
+	if ((dir = strdup(file)) != NULL && (slash = strrchr(dir, '/')) != NULL &&
+	    slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			msg_debug("cannot create %s: %s", dir, strerror(errno));
+	}
+	fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd < 0 || write(fd, line, n) != n || fsync(fd) != 0) {
+		msg_err("cannot add the host key to %s: %s", file,
+		    strerror(errno));
+		goto out;
+	}
+	ret = 0;
+ out:
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	free(line);
+	free(b64);
+	return ret;
+}
+
+int
+hostkey_verify(struct conn *c, const struct hostkey_cfg *cfg,
+    const char *host, int port)
+{
+	LIBSSH2_KNOWNHOSTS *kh = NULL;
+	const struct keytype *kt;
+	const char *key, *tname;
+	char fp[80], hp[300], pin[80];
+	size_t keylen, i, j;
+	int type, r, ret = AZKV_EXIT_HOSTKEY;
+
+	key = libssh2_session_hostkey(c->s, &keylen, &type);
+	if (key == NULL || hostkey_fingerprint(c, fp, sizeof(fp)) != 0) {
+		msg_err("cannot read the host key of %s: %s", host,
+		    conn_why(c));
+		return AZKV_EXIT_HOSTKEY;
+	}
+	kt = keytype_of(type);
+	tname = kt != NULL ? kt->name : "unknown-type";
+	if (port == 22)
+		snprintf(hp, sizeof(hp), "%s", host);
+	else
+		snprintf(hp, sizeof(hp), "[%s]:%d", host, port);
+	msg_debug("host key of %s: %s %s", hp, tname, fp);
+
+	if (cfg->pin != NULL) {
+		/* accept a padded pin too: compare without trailing '=' */
+		for (i = 0, j = 0; cfg->pin[i] != '\0' && j < sizeof(pin) - 1;
+		    i++)
+			if (cfg->pin[i] != '=')
+				pin[j++] = cfg->pin[i];
+		pin[j] = '\0';
+		if (strcmp(pin, fp) == 0)
+			return 0;
+		msg_err("host key of %s does not match --host-key %s", hp,
+		    cfg->pin);
+		msg_err("the server offered %s %s", tname, fp);
+		return AZKV_EXIT_HOSTKEY;
+	}
+	if (kt == NULL) {
+		msg_err("host key of %s has an unsupported type %d", hp, type);
+		return AZKV_EXIT_HOSTKEY;
+	}
+	if ((kh = kh_load(c, cfg)) == NULL) {
+		msg_err("cannot read known hosts: %s", conn_why(c));
+		return AZKV_EXIT_HOSTKEY;
+	}
+	r = libssh2_knownhost_checkp(kh, host, kh_port(port), key, keylen,
+	    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW |
+	    kt->khbit, NULL);
+	switch (r) {
+	case LIBSSH2_KNOWNHOST_CHECK_MATCH:
+		ret = 0;
+		break;
+	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
+		msg_err("WARNING: the %s host key of %s has CHANGED: %s", tname,
+		    hp, fp);
+		msg_err("someone could be intercepting the connection, or the "
+		    "server's key was replaced; nothing was sent");
+		msg_err("if the change is expected, remove the old entry "
+		    "(ssh-keygen -R '%s') and run again with --accept-new", hp);
+		break;
+	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
+		if (cfg->accept_new && cfg->add_file != NULL) {
+			if (kh_append(cfg->add_file, host, port, tname, key,
+			    keylen) == 0) {
+				msg_info("added %s %s for %s to %s", tname, fp,
+				    hp, cfg->add_file);
+				ret = 0;
+			}
+			break;
+		}
+		msg_err("host key of %s is not known: %s %s", hp, tname, fp);
+		msg_err("check the fingerprint with the server's owner, then "
+		    "run again with --accept-new or --host-key %s", fp);
+		break;
+	default:
+		msg_err("cannot check the host key of %s: %s", hp,
+		    conn_why(c));
+		break;
+	}
+	libssh2_knownhost_free(kh);
+	return ret;
+}
