@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -45,9 +46,25 @@ ossl_free(void *p, const char *file, int line)
 	json_wipe_free(p);
 }
 
+/*
+ * OpenSSL and libcurl now hold pointers to our allocator (OpenSSL frees
+ * through it from an atexit handler), so this library must stay mapped
+ * even if the program dlclose()s it.
+ */
+static void
+pin_self(void)
+{
+	Dl_info info;
+
+	if (dladdr((void *)pin_self, &info) != 0 && info.dli_fname != NULL)
+		(void)dlopen(info.dli_fname,
+		    RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+}
+
 static void
 global_init_once(void)
 {
+	pin_self();
 	/*
 	 * Only succeeds before OpenSSL's first allocation; if something
 	 * initialised it earlier, its buffers are simply not wiped.
@@ -562,8 +579,8 @@ retry_after_parse(const char *value, time_t now, long *ms)
 				return -1;
 		}
 	} else if (isalpha((unsigned char)tmp[0])) {
-		/* HTTP-date; one in the past means "now" */
-		if ((when = curl_getdate(tmp, NULL)) == -1)
+		/* HTTP-date (at most 33 bytes); one in the past means "now" */
+		if (n > 40 || (when = curl_getdate(tmp, NULL)) == -1)
 			return -1;
 		secs = (long long)when - (long long)now;
 		if (secs < 0)
