@@ -132,9 +132,10 @@ const void *json_alloc_funcs(void);
 /* Length of a string node's text, embedded NULs included; 0 if not one. */
 size_t	 json_str_len(json_t v);
 /*
- * The wiping allocator behind json_alloc_funcs(), also installed for
- * libcurl and OpenSSL: each block records its size, and free/realloc wipe
- * the old block. Memory from these must be released with json_wipe_free().
+ * The wiping allocator behind json_alloc_funcs() and the json tree: each
+ * block records its exact size in a header, and free/realloc wipe the old
+ * block. Memory from these must be released with json_wipe_free().
+ * (libcurl and OpenSSL get a header-less wiping allocator in http.c.)
  */
 void	*json_wipe_malloc(size_t n);
 void	*json_wipe_calloc(size_t nmemb, size_t size);

@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,27 +29,63 @@
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static int global_rc = -1;
 
+/*
+ * The allocator handed to libcurl and OpenSSL: plain malloc blocks, wiped
+ * before they are freed (their size from malloc_usable_size), and realloc
+ * never leaves the old block behind unwiped. Because the blocks are plain
+ * malloc blocks, memory crossing to or from code that uses free() directly
+ * stays valid; it is merely not wiped there.
+ */
+static void
+wfree(void *p)
+{
+	if (p == NULL)
+		return;
+	azkv_wipe(p, malloc_usable_size(p));
+	free(p);
+}
+
+static void *
+wrealloc(void *p, size_t n)
+{
+	void *np;
+	size_t old;
+
+	if (p == NULL)
+		return malloc(n);
+	if (n == 0) {
+		wfree(p);
+		return NULL;
+	}
+	if ((np = malloc(n)) == NULL)
+		return NULL;
+	old = malloc_usable_size(p);
+	memcpy(np, p, old < n ? old : n);
+	wfree(p);
+	return np;
+}
+
 static void *
 ossl_malloc(size_t n, const char *file, int line)
 {
-	return json_wipe_malloc(n);
+	return malloc(n);
 }
 
 static void *
 ossl_realloc(void *p, size_t n, const char *file, int line)
 {
-	return json_wipe_realloc(p, n);
+	return wrealloc(p, n);
 }
 
 static void
 ossl_free(void *p, const char *file, int line)
 {
-	json_wipe_free(p);
+	wfree(p);
 }
 
 /*
- * OpenSSL and libcurl now hold pointers to our allocator (OpenSSL frees
- * through it from an atexit handler), so this library must stay mapped
+ * OpenSSL and libcurl now hold pointers to our functions (OpenSSL frees
+ * through them from an atexit handler), so this library must stay mapped
  * even if the program dlclose()s it.
  */
 static void
@@ -71,9 +108,8 @@ global_init_once(void)
 	 */
 	(void)CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc, ossl_free);
 	/* A no-op (refcount) when the application initialised libcurl. */
-	if (curl_global_init_mem(CURL_GLOBAL_ALL, json_wipe_malloc,
-	    json_wipe_free, json_wipe_realloc, json_wipe_strdup,
-	    json_wipe_calloc) == CURLE_OK)
+	if (curl_global_init_mem(CURL_GLOBAL_ALL, malloc, wfree, wrealloc,
+	    strdup, calloc) == CURLE_OK)
 		global_rc = 0;
 }
 

@@ -17,9 +17,10 @@
 #define JSON_DEPTH_MAX	64
 
 /*
- * The wiping allocator. Each block carries its usable size in a header
- * (padded to keep malloc's alignment) so that free and realloc can wipe
- * the old contents. libcurl, OpenSSL and yajl all allocate through it.
+ * The wiping allocator for yajl and the tree. Each block carries its exact
+ * size in a header (padded to keep malloc's alignment) so that free and
+ * realloc can wipe the old contents, and json_str_len() can recover the
+ * length of a string holding NUL bytes.
  */
 union wmem_hdr {
 	size_t		size;
