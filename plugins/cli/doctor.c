@@ -154,7 +154,9 @@ check_token(struct azkv *ctx, struct doctor *d)
 
 	if ((resource = azkv_get(ctx, "resource")) == NULL)
 		resource = "https://vault.azure.net";
-	if ((r = azkv_token_get(ctx, NULL, &tok)) != 0) {
+	/* Ask the endpoint itself: a cached token would hide its failures. */
+	if ((r = azkv_set(ctx, "token-cache", "off")) != 0 ||
+	    (r = azkv_token_get(ctx, NULL, &tok)) != 0) {
 		line("FAIL", "token", "%s", azkv_last_error(ctx));
 		hint(token_hint(r));
 		failed(d, r);
@@ -164,7 +166,8 @@ check_token(struct azkv *ctx, struct doctor *d)
 	if (gmtime_r(&exp, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(when, sizeof(when), "%lld", (long long)exp);
-	printf("%-4s  token: obtained for %s;", "ok", resource);
+	printf("%-4s  token: obtained from the endpoint for %s;", "ok",
+	    resource);
 	claim(tok, "aud", "audience");
 	claim(tok, "oid", "object-id");
 	claim(tok, "appid", "app-id");
