@@ -140,23 +140,42 @@ has_method(const char *list, const char *m)
 }
 
 static int
+network_error(int rc)
+{
+	switch (rc) {
+	case LIBSSH2_ERROR_EAGAIN:
+	case LIBSSH2_ERROR_SOCKET_SEND:
+	case LIBSSH2_ERROR_SOCKET_RECV:
+	case LIBSSH2_ERROR_SOCKET_DISCONNECT:
+	case LIBSSH2_ERROR_SOCKET_TIMEOUT:
+	case LIBSSH2_ERROR_TIMEOUT:
+	case LIBSSH2_ERROR_ALLOC:
+	case LIBSSH2_ERROR_BAD_USE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
 failed(struct conn *c, int rc, const char *user, const char *method)
 {
+	msg_debug("%s authentication: libssh2 error %d", method, rc);
+	if (network_error(rc)) {
+		msg_err("%s authentication as '%s' failed: %s", method, user,
+		    conn_why(c));
+		return AZKV_EXIT_RUNTIME;
+	}
 	if (rc == LIBSSH2_ERROR_AUTHENTICATION_FAILED ||
 	    rc == LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED ||
-	    rc == LIBSSH2_ERROR_PASSWORD_EXPIRED) {
+	    rc == LIBSSH2_ERROR_PASSWORD_EXPIRED)
 		msg_err("%s authentication as '%s' was refused: %s", method,
 		    user, conn_why(c));
-		return AZKV_EXIT_DENIED;
-	}
-	if (rc == LIBSSH2_ERROR_FILE) {
-		msg_err("cannot use the private key (wrong passphrase or "
-		    "unsupported format): %s", conn_why(c));
-		return AZKV_EXIT_DENIED;
-	}
-	msg_err("%s authentication as '%s' failed: %s", method, user,
-	    conn_why(c));
-	return AZKV_EXIT_RUNTIME;
+	else
+		/* libssh2 1.10 words a wrong passphrase misleadingly */
+		msg_err("cannot use the private key (wrong or missing "
+		    "passphrase, or unsupported format): %s", conn_why(c));
+	return AZKV_EXIT_DENIED;
 }
 
 int

@@ -130,7 +130,7 @@ plan_add(struct plan *p, const char *local, const char *rel,
 	return 0;
 }
 
-/* Add `local` (rel below the destination) and, for -r, its tree. */
+/* Add `local` (rel below the destination) and, for -r, its tree; exit code. */
 static int
 plan_walk(struct plan *p, const char *local, const char *rel, int recursive,
     int depth)
@@ -139,35 +139,36 @@ plan_walk(struct plan *p, const char *local, const char *rel, int recursive,
 	struct dirent *de;
 	DIR *d = NULL;
 	char *cl = NULL, *cr = NULL;
-	int fd, ret = -1;
+	int fd, r, ret = AZKV_EXIT_RUNTIME;
 
 	if (stat(local, &st) != 0) {
 		msg_err("cannot read %s: %s", local, strerror(errno));
-		return -1;
+		return AZKV_EXIT_RUNTIME;
 	}
 	if (S_ISREG(st.st_mode)) {
 		if ((fd = open(local, O_RDONLY | O_CLOEXEC)) < 0) {
 			msg_err("cannot read %s: %s", local, strerror(errno));
-			return -1;
+			return AZKV_EXIT_RUNTIME;
 		}
 		close(fd);
-		return plan_add(p, local, rel, &st);
+		return plan_add(p, local, rel, &st) == 0 ? 0 :
+		    AZKV_EXIT_RUNTIME;
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		msg_err("%s is not a regular file or directory", local);
-		return -1;
+		return AZKV_EXIT_RUNTIME;
 	}
 	if (!recursive) {
 		msg_err("%s is a directory (use -r)", local);
-		return -1;
+		return AZKV_EXIT_USAGE;
 	}
 	if (depth > MAX_DEPTH) {
 		msg_err("%s: directories nested too deep", local);
-		return -1;
+		return AZKV_EXIT_RUNTIME;
 	}
 	if ((d = opendir(local)) == NULL) {
 		msg_err("cannot read directory %s: %s", local, strerror(errno));
-		return -1;
+		return AZKV_EXIT_RUNTIME;
 	}
 	if (plan_add(p, local, rel, &st) != 0)
 		goto out;
@@ -177,8 +178,10 @@ plan_walk(struct plan *p, const char *local, const char *rel, int recursive,
 		if ((cl = path_join(local, de->d_name)) == NULL ||
 		    (cr = path_join(rel, de->d_name)) == NULL)
 			goto out;
-		if (plan_walk(p, cl, cr, recursive, depth + 1) != 0)
+		if ((r = plan_walk(p, cl, cr, recursive, depth + 1)) != 0) {
+			ret = r;
 			goto out;
+		}
 		free(cl);
 		free(cr);
 		cl = cr = NULL;
@@ -598,8 +601,10 @@ main(int argc, char **argv)
 			msg_err("%s: give a directory by name", argv[i]);
 			goto out;
 		}
-		if (plan_walk(&plan, argv[i], rel, o.recursive, 0) != 0)
+		if ((r = plan_walk(&plan, argv[i], rel, o.recursive, 0)) != 0) {
+			ret = r;
 			goto out;
+		}
 		free(rel);
 		rel = NULL;
 	}
