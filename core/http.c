@@ -393,7 +393,14 @@ set_options(struct azkv *ctx, CURL *h, const struct http_req *req,
 		}
 	}
 	if (req->pin_sha1 != NULL) {
-		/* pinning replaces chain and name checks */
+		/*
+		 * Pinning replaces chain and name checks. libcurl does not
+		 * know the pin, so no connection or TLS session made under
+		 * one pin may be reused under another.
+		 */
+		SET(CURLOPT_FRESH_CONNECT, 1L);
+		SET(CURLOPT_FORBID_REUSE, 1L);
+		SET(CURLOPT_SSL_SESSIONID_CACHE, 0L);
 		SET(CURLOPT_SSL_VERIFYHOST, 0L);
 		SET(CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
 		SET(CURLOPT_SSL_CTX_DATA, x);
