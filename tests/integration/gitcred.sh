@@ -8,8 +8,8 @@
 # --
 # expected stderr (a line starting with '~' is an ERE the line must match)
 # EOF
-# Runs git-credential-azkv with the input (or the file $GC_INPUT when set)
-# and checks exit status, stdout and stderr byte for byte: one TAP result.
+# Runs git-credential-azkv with the input (or the file $GC_INPUT when set),
+# with the extra environment $GC_ENV (NAME=VALUE words), and checks exit status, stdout and stderr byte for byte: one TAP result.
 gc_check() {
 	gc_desc=$1 gc_want_rc=$2
 	shift 2
@@ -21,7 +21,8 @@ gc_check() {
 		/^--$/ { n++; f = dir (n == 1 ? "/gc-want-out" : "/gc-want-err"); next }
 		{ print > f }'
 	gc_in=${GC_INPUT:-$T/gc-in}
-	git-credential-azkv "$@" <"$gc_in" >"$T/gc-out" 2>"$T/gc-err"
+	# shellcheck disable=SC2086
+	env $GC_ENV git-credential-azkv "$@" <"$gc_in" >"$T/gc-out" 2>"$T/gc-err"
 	gc_rc=$?
 	gc_why=
 	[ "$gc_rc" = "$gc_want_rc" ] || gc_why="exit status $gc_rc, want $gc_want_rc"
