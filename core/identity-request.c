@@ -453,9 +453,10 @@ give_up(struct azkv *ctx, const struct idplan *p, struct attempt *a,
 		err = AZKV_ERR_SERVER;
 	if (a->last_status == 0)
 		return seterr(ctx, err, "no token from %s at %.200s within "
-		    "the %d s deadline: the endpoint accepted the connection "
-		    "but did not answer", titles[p->src], p->endpoint,
-		    ctx->timeout);
+		    "the %d s deadline: no complete answer (%s)",
+		    titles[p->src], p->endpoint, ctx->timeout,
+		    a->last_desc[0] ? a->last_desc : "the endpoint accepted "
+		    "the connection but did not answer");
 	return seterr(ctx, err, "no token from %s at %.200s %s: last answer "
 	    "was HTTP %ld%s%s%s", titles[p->src], p->endpoint, deadline ?
 	    "before the deadline" : "after retries", a->last_status,
