@@ -230,6 +230,7 @@ void	 identity_cache_key(struct azkv *ctx, const char *resource,
 /*
  * Token for resource: from memory, else the cache file, else fetched under
  * the per-key flock and written back. Honours the "token-cache" setting.
+ * *out is the caller's copy, released with azkv_token_free().
  */
 int	 tokencache_get(struct azkv *ctx, const char *resource,
 	    struct azkv_token **out);
