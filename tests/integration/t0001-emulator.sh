@@ -1,0 +1,184 @@
+#!/bin/sh
+# t0001-emulator.sh: the Azure emulator itself behaves like the recorded services (curl-driven).
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/emu.sh"
+
+command -v curl >/dev/null 2>&1 || skip_all "curl not installed"
+emu_start || { echo "Bail out! emulator did not start"; exit 1; }
+
+Q='api-version=7.5'
+imds() {	# imds QUERY-EXTRA -> body; status in $T/st
+	curl -m 20 -s -o "$T/body" -w '%{http_code}' -H 'Metadata: true' \
+		"$EMU_IMDS/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fvault.azure.net$1" >"$T/st"
+	cat "$T/body"
+}
+jget() {	# jget KEY < json
+	"$PYTHON3" -c 'import json,sys
+v=json.load(sys.stdin)
+for k in sys.argv[1].split("."): v=v[k]
+print(v if not isinstance(v,(dict,list,bool)) else json.dumps(v))' "$1"
+}
+kv() {	# kv METHOD PATH [TOKEN [BODY]] -> body; status in $T/st, headers in $T/hdr
+	set -- "$1" "$2" "${3:-}" "${4:-}"
+	if [ -n "$3" ]; then
+		curl -m 20 -s -D "$T/hdr" -o "$T/body" -w '%{http_code}' --cacert "$EMU_CA" -X "$1" \
+			-H "Authorization: Bearer $3" -H 'Content-Type: application/json' \
+			${4:+--data-binary "$4"} "$EMU_VAULT_URL$2" >"$T/st"
+	else
+		curl -m 20 -s -D "$T/hdr" -o "$T/body" -w '%{http_code}' --cacert "$EMU_CA" -X "$1" \
+			"$EMU_VAULT_URL$2" >"$T/st"
+	fi
+	cat "$T/body"
+}
+st() { cat "$T/st"; }
+
+# IMDS
+body=$(imds "")
+is "$(st)" 200 "imds: system identity token"
+tok=$(printf %s "$body" | jget access_token)
+is "$(printf %s "$body" | jget expires_in)" 86399 "imds: expires_in is a string of seconds"
+like "$body" '"expires_on":"[0-9]+"' "imds: expires_on is a string"
+like "$tok" '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' "imds: token is JWT-shaped"
+curl -m 20 -s -o /dev/null -w '%{http_code}' "$EMU_IMDS/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net" >"$T/st"
+is "$(st)" 400 "imds: no Metadata header -> 400"
+body=$(imds "&client_id=00000000-0000-0000-0000-000000000000")
+is "$body" '{"error":"invalid_request","error_description":"Identity not found"}' "imds: unknown identity body"
+body=$(imds "&client_id=$EMU_UA1_CLIENT_ID")
+is "$(printf %s "$body" | jget client_id)" "$EMU_UA1_CLIENT_ID" "imds: user-assigned by client_id"
+body=$(imds "&msi_res_id=$EMU_UA2_RESOURCE_ID")
+is "$(printf %s "$body" | jget client_id)" "$EMU_UA2_CLIENT_ID" "imds: user-assigned by msi_res_id"
+ua2tok=$(printf %s "$body" | jget access_token)
+body=$(imds "&object_id=$EMU_UA3_OBJECT_ID")
+is "$(printf %s "$body" | jget client_id)" "$EMU_UA3_CLIENT_ID" "imds: user-assigned by object_id"
+ua3tok=$(printf %s "$body" | jget access_token)
+
+# Key Vault challenge and audience
+kv GET "/secrets/nope/?$Q" >/dev/null
+is "$(st)" 401 "vault: no token -> 401"
+is "$(cat "$T/body")" '{"error":{"code":"Unauthorized","message":"AKV10000: Request is missing a Bearer or PoP token."}}' "vault: recorded 401 body"
+like "$(cat "$T/hdr")" "WWW-Authenticate: Bearer authorization=\"https://login.microsoftonline.com/$EMU_TENANT\", resource=\"https://vault.azure.net\"" "vault: challenge header"
+armtok=$(emu_ctl token system https://management.azure.com)
+kv GET "/secrets/nope/?$Q" "$armtok" >/dev/null
+is "$(st)" 401 "vault: token for another audience -> 401"
+like "$(cat "$T/body")" 'AKV10022' "vault: invalid audience message"
+kv GET "/secrets/nope/?$Q" "$tok.x" >/dev/null
+is "$(st)" 401 "vault: forged token -> 401"
+old=$(emu_ctl token system https://vault.azure.net -10)
+kv GET "/secrets/nope/?$Q" "$old" >/dev/null
+is "$(st)" 401 "vault: expired token -> 401"
+kv GET "/secrets/nope/" "$tok" >/dev/null
+is "$(st)" 400 "vault: no api-version -> 400"
+
+# secrets
+body=$(kv GET "/secrets/nope/?$Q" "$tok")
+is "$(st)" 404 "vault: missing secret -> 404"
+is "$(printf %s "$body" | jget error.code)" SecretNotFound "vault: SecretNotFound"
+body=$(kv PUT "/secrets/ftpadmin?$Q" "$tok" '{"value":"pa55word","contentType":"text/plain","tags":{"env":"test"}}')
+is "$(st)" 200 "vault: set"
+v1=$(printf %s "$body" | jget id)
+like "$v1" "^$EMU_VAULT_URL/secrets/ftpadmin/[0-9a-f]{32}\$" "vault: id with 32-hex version"
+like "$body" '"attributes":\{"enabled":true,"created":[0-9]+,"updated":[0-9]+,"recoveryLevel":"CustomizedRecoverable\+Purgeable","recoverableDays":7\}' "vault: attributes as recorded"
+body=$(kv PUT "/secrets/ftpadmin?$Q" "$tok" '{"value":"second"}')
+v2=$(printf %s "$body" | jget id)
+unlike "$body" 'contentType|tags' "vault: contentType/tags only when set"
+is "$(kv GET "/secrets/ftpadmin/?$Q" "$tok" | jget value)" second "vault: get latest"
+is "$(kv GET "/secrets/FTPADMIN?$Q" "$tok" | jget value)" second "vault: names are case-insensitive"
+is "$(kv GET "/secrets/ftpadmin/${v1##*/}?$Q" "$tok" | jget value)" pa55word "vault: get by version"
+like "$(cat "$T/hdr")" 'Content-Type: application/json; charset=utf-8' "vault: content type"
+like "$(cat "$T/hdr")" 'x-ms-request-id: [0-9a-f-]{36}' "vault: request id header"
+kv GET "/secrets/ftpadmin/?2016-10-01" "$tok" >/dev/null
+is "$(st)" 400 "vault: garbage query -> 400"
+kv GET "/secrets/ftpadmin/?api-version=2016-10-01" "$tok" >/dev/null
+is "$(st)" 200 "vault: api-version 2016-10-01"
+kv GET "/secrets/ftpadmin/?api-version=2025-07-01" "$tok" >/dev/null
+is "$(st)" 200 "vault: api-version 2025-07-01"
+kv GET "/secrets/ftpadmin/?api-version=7.9" "$tok" >/dev/null
+is "$(st)" 400 "vault: unknown api-version -> 400"
+kv GET "/secrets/bad_name/?$Q" "$tok" >/dev/null
+is "$(st)" 400 "vault: bad name -> 400"
+
+# soft delete
+body=$(kv DELETE "/secrets/ftpadmin?$Q" "$tok")
+is "$(st)" 200 "vault: delete"
+like "$body" '"recoveryId":"[^"]*/deletedsecrets/ftpadmin","deletedDate":[0-9]+,"scheduledPurgeDate":[0-9]+' "vault: deleted bundle"
+kv GET "/secrets/ftpadmin/?$Q" "$tok" >/dev/null
+is "$(st)" 404 "vault: deleted secret -> 404"
+body=$(kv PUT "/secrets/ftpadmin?$Q" "$tok" '{"value":"again"}')
+is "$(st)" 409 "vault: set after delete -> 409"
+is "$(printf %s "$body" | jget error.message)" "Secret ftpadmin is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged." "vault: 409 message"
+kv GET "/deletedsecrets/ftpadmin?$Q" "$tok" >/dev/null
+is "$(st)" 200 "vault: get deleted secret"
+kv POST "/deletedsecrets/ftpadmin/recover?$Q" "$tok" >/dev/null
+is "$(st)" 200 "vault: recover"
+is "$(kv GET "/secrets/ftpadmin/?$Q" "$tok" | jget value)" second "vault: recovered value"
+kv DELETE "/secrets/ftpadmin?$Q" "$tok" >/dev/null
+kv DELETE "/deletedsecrets/ftpadmin?$Q" "$tok" >/dev/null
+is "$(st)" 204 "vault: purge -> 204"
+kv PUT "/secrets/ftpadmin?$Q" "$tok" '{"value":"third"}' >/dev/null
+is "$(st)" 200 "vault: set after purge"
+
+# attributes and permissions
+emu_ctl secret-set off v --enabled false >/dev/null
+body=$(kv GET "/secrets/off/?$Q" "$tok")
+is "$body" '{"error":{"code":"Forbidden","message":"Operation get is not allowed on a disabled secret.","innererror":{"code":"SecretDisabled"}}}' "vault: disabled secret -> recorded 403"
+body=$(kv GET "/secrets/ftpadmin/?$Q" "$ua3tok")
+is "$(st)" 403 "vault: identity without rights -> 403"
+is "$(printf %s "$body" | jget error.innererror.code)" ForbiddenByRbac "vault: ForbiddenByRbac"
+kv GET "/secrets/ftpadmin/?$Q" "$ua2tok" >/dev/null
+is "$(st)" 200 "vault: get-only identity may get"
+kv PUT "/secrets/ftpadmin?$Q" "$ua2tok" '{"value":"x"}' >/dev/null
+is "$(st)" 403 "vault: get-only identity may not set"
+
+# faults
+emu_ctl fault imds 410x2 || ok 1 "fault accepted"
+imds "" >/dev/null; a=$(st); imds "" >/dev/null; b=$(st); imds "" >/dev/null; c=$(st)
+is "$a $b $c" "410 410 200" "fault: 410x2 then normal"
+emu_ctl fault imds 429:retry-after=7
+imds "" >/dev/null
+curl -m 20 -s -D - -o /dev/null -H 'Metadata: true' "$EMU_IMDS/metadata/identity/oauth2/token?api-version=2018-02-01&resource=x" >/dev/null
+emu_ctl fault imds 429:retry-after-date=30
+hdr=$(curl -m 20 -s -D - -o /dev/null -H 'Metadata: true' "$EMU_IMDS/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net")
+like "$hdr" 'Retry-After: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} GMT' "fault: Retry-After as HTTP-date"
+emu_ctl fault imds unreachable
+body=$(imds "")
+is "$(st)" 403 "fault: unreachable -> 403"
+like "$body" 'A socket operation was attempted to an unreachable network' "fault: unreachable body"
+emu_ctl fault imds malformed
+body=$(imds "")
+printf %s "$body" | "$PYTHON3" -c 'import json,sys; json.load(sys.stdin)' 2>/dev/null
+ok $((! $?)) "fault: malformed JSON is not JSON"
+emu_ctl fault imds truncated
+curl -m 20 -s -o /dev/null -H 'Metadata: true' "$EMU_IMDS/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net"
+is "$?" 18 "fault: truncated body (curl: partial file)"
+emu_ctl fault imds oversized
+n=$(curl -m 20 -s -H 'Metadata: true' "$EMU_IMDS/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net" | wc -c)
+is "$n" 10485760 "fault: oversized body is 10 MiB"
+emu_ctl fault imds hang
+n0=$(emu_ctl count imds)
+curl -s -m 2 -o /dev/null -H 'Metadata: true' "$EMU_IMDS/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net" &
+hp=$!
+i=0
+while [ "$(emu_ctl count imds)" = "$n0" ] && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.1; done
+imds "" >/dev/null
+is "$(st)" 200 "fault: a hang does not block other requests"
+wait "$hp"
+is "$?" 28 "fault: hung request times out in the client"
+emu_ctl fault imds reset
+curl -m 20 -s -o /dev/null -H 'Metadata: true' "$EMU_IMDS/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net"
+r=$?
+ok $((r == 0)) "fault: reset mid-response fails the client (curl $r)"
+emu_ctl fault vault 403:inner=ForbiddenByFirewall
+kv GET "/secrets/ftpadmin/?$Q" >/dev/null
+is "$(st)" 401 "fault: vault faults skip the unauthenticated challenge"
+body=$(kv GET "/secrets/ftpadmin/?$Q" "$tok")
+is "$(printf %s "$body" | jget error.innererror.code)" ForbiddenByFirewall "fault: vault 403 innererror"
+emu_ctl fault vault challenge
+kv GET "/secrets/ftpadmin/?$Q" >/dev/null
+like "$(cat "$T/hdr")" 'resource="https://management.azure.com"' "fault: foreign challenge resource"
+
+# log
+is "$(emu_ctl count imds)" "$(emu_ctl log imds | wc -l)" "log: count matches log"
+like "$(emu_ctl log vault | tail -n 1)" '"authorization":null' "log: records absent Authorization"
+like "$(emu_ctl log vault | grep -c '"identity":"system"')" '^[1-9]' "log: records the token's identity"
+
+done_testing
