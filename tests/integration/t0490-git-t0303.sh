@@ -1,0 +1,101 @@
+#!/bin/sh
+# t0490-git-t0303.sh: git's own external-helper test suite,
+# t/t0303-credential-external.sh from Debian's source package of the
+# installed git, run with GIT_TEST_CREDENTIAL_HELPER=azkv against the emulator.
+#
+# The source tree is $AZKV_GIT_SRC when set, else it is fetched once with
+# `apt-get source git=<installed version>` (needs the deb-src entries that
+# scripts/install-deps adds) into $top_builddir/tests/git-src, where the
+# few pieces test-lib.sh needs (GIT-BUILD-OPTIONS, templates, test-tool) are
+# built once. The installed git is the git under test (GIT_TEST_INSTALLED).
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/emu.sh"
+
+gitbin=$(command -v git) || skip_all "git not installed"
+pkgver=$(dpkg-query -W -f='${Version}' git 2>/dev/null) ||
+	skip_all "git is not a Debian package here; set AZKV_GIT_SRC to a git source tree"
+
+git_src_tree() {	# the source tree matching the installed git, fetched if needed
+	if [ -n "${AZKV_GIT_SRC:-}" ]; then
+		echo "$AZKV_GIT_SRC"
+		return
+	fi
+	cache=$top_builddir/tests/git-src/$pkgver
+	tree=$(ls -d "$cache"/git-*/ 2>/dev/null | head -n 1)
+	if [ -z "$tree" ]; then
+		mkdir -p "$cache" || return 1
+		(cd "$cache" && timeout 600 apt-get source -q "git=$pkgver") \
+			>"$cache/fetch.log" 2>&1 || {
+			sed 's/^/# /' "$cache/fetch.log" | tail -n 5 >&2
+			rm -rf "$cache"
+			return 1
+		}
+		tree=$(ls -d "$cache"/git-*/ 2>/dev/null | head -n 1)
+	fi
+	echo "${tree%/}"
+}
+
+src=$(git_src_tree 2>"$T/fetch.err")
+if [ -z "$src" ] || [ ! -f "$src/t/t0303-credential-external.sh" ]; then
+	cat "$T/fetch.err"
+	skip_all "no git source for $pkgver: 'apt-get source git' failed (deb-src entries from scripts/install-deps and network needed) and AZKV_GIT_SRC is unset"
+fi
+diag "git source: $src"
+
+# What test-lib.sh needs, built once (a few minutes the first time).
+if [ ! -x "$src/t/helper/test-tool" ] || [ ! -f "$src/GIT-BUILD-OPTIONS" ] ||
+    [ ! -d "$src/templates/blt" ]; then
+	diag "building test-tool, GIT-BUILD-OPTIONS and templates in $src"
+	(
+		cd "$src" &&
+		timeout 3000 make -j2 NO_GETTEXT=1 NO_TCLTK=1 NO_PERL=1 NO_PYTHON=1 \
+			GIT-BUILD-OPTIONS t/helper/test-tool &&
+		timeout 600 make -C templates NO_PERL=1
+	) >"$T/build.log" 2>&1
+	ok $? "build git's test-tool"
+	[ -x "$src/t/helper/test-tool" ] || {
+		tail -n 20 "$T/build.log" | sed 's/^/#   /'
+		done_testing
+		exit 1
+	}
+fi
+
+emu_start || { echo "Bail out! emulator did not start"; exit 1; }
+emu_env
+
+# test-lib.sh moves HOME to its trash directory and keeps AZKV_*, AZURE_*
+# and XDG_RUNTIME_DIR: the helper finds the emulator through them.
+(
+	cd "$src/t" &&
+	GIT_TEST_INSTALLED=$(dirname "$gitbin") \
+	GIT_TEST_CREDENTIAL_HELPER=azkv \
+	timeout 900 sh ./t0303-credential-external.sh -v --root="$T/trash"
+) >"$T/t0303.out" 2>&1
+rc=$?
+
+# Re-emit each of git's results as ours.
+n=0
+while IFS= read -r line; do
+	case $line in
+	"ok "[0-9]*" - "*)
+		n=$((n + 1))
+		ok 0 "t0303: ${line#ok * - }" ;;
+	"not ok "[0-9]*" - "*)
+		n=$((n + 1))
+		ok 1 "t0303: ${line#not ok * - }" ;;
+	esac
+done <"$T/t0303.out"
+ok $((n < 10)) "t0303 ran its cases ($n)"
+is "$rc" 0 "t0303 exit status"
+like "$(tail -n 3 "$T/t0303.out")" "# passed all $n test" "t0303: passed all"
+if [ "$rc" -ne 0 ] || [ $n -lt 10 ]; then
+	tail -n 60 "$T/t0303.out" | sed 's/^/#   /'
+fi
+
+# Every case is cleaned up: no credential left, every secret still there.
+left=$(emu_ctl secret-show "$(printf 'git-https-example-com-%s' \
+	"$("$PYTHON3" -c 'import hashlib; print(hashlib.sha256(b"https\0example.com").hexdigest()[:16])')")" |
+	"$PYTHON3" -c 'import json,sys; d=json.load(sys.stdin); print(d["deleted"], json.loads(d["versions"][-1]["value"])["entries"])')
+is "$left" "False []" "t0303 cleanup leaves an empty document, secret kept"
+
+done_testing
