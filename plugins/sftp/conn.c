@@ -126,7 +126,10 @@ conn_wait(struct conn *c)
 	if (c->cleanup && (ms == 0 || ms > CLEANUP_MS))
 		ms = CLEANUP_MS;
 	c->waiterr = NULL;
-	return poll_fd(c, ev, ms) == 1 ? 0 : -1;
+	if (poll_fd(c, ev, ms) == 1)
+		return 0;
+	msg_debug("wait failed: directions %d, %s", dir, c->waiterr);
+	return -1;
 }
 
 const char *

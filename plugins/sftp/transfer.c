@@ -118,26 +118,38 @@ write_range(struct stream *s)
 	struct conn *c = s->c;
 	char *buf;
 	size_t start = 0, used = 0;
-	uint64_t rpos = s->off, acked = s->off;
+	uint64_t rpos = s->off, acked = s->off, end = s->end;
 	ssize_t n;
-	int rc = 0, ret = -1;
+	int rc = 0, ret = -1, draining = 0;
 
 	if ((buf = malloc(s->bufsz)) == NULL) {
 		msg_err("out of memory");
 		return -1;
 	}
-	while (acked < s->end) {
+	while (acked < end) {
+		if (conn_interrupted && !draining) {
+			/*
+			 * Stop reading, but let what libssh2 already holds be
+			 * acknowledged (at most bufsz, bounded waits), so the
+			 * session stays usable to remove the temporary file.
+			 */
+			draining = 1;
+			c->cleanup = 1;
+			end = rpos;
+			if (acked >= end)
+				break;
+		}
 		/* refill once a quarter of the window has been acknowledged */
-		if (rpos < s->end && (used == 0 || start >= s->bufsz / 4)) {
+		if (rpos < end && (used == 0 || start >= s->bufsz / 4)) {
 			memmove(buf, buf + start, used);
 			start = 0;
-			while (used < s->bufsz && rpos < s->end) {
+			while (used < s->bufsz && rpos < end) {
 				size_t want = s->bufsz - used;
 
-				if (want > s->end - rpos)
-					want = s->end - rpos;
+				if (want > end - rpos)
+					want = end - rpos;
 				n = pread(s->fd, buf + used, want, (off_t)rpos);
-				if (n < 0 && errno == EINTR && !conn_interrupted)
+				if (n < 0 && errno == EINTR)
 					continue;
 				if (n <= 0) {
 					msg_err("cannot read %s: %s", s->src,
@@ -151,7 +163,8 @@ write_range(struct stream *s)
 		}
 		rc = libssh2_sftp_write(s->h, buf + start, used);
 		if (rc == LIBSSH2_ERROR_EAGAIN) {
-			if (conn_wait(c) != 0)
+			if (conn_wait(c) != 0 &&
+			    !(conn_interrupted && !draining))
 				break;
 			continue;
 		}
@@ -162,22 +175,18 @@ write_range(struct stream *s)
 		acked += rc;
 		progress_add(s->p, rc, s->draw);
 	}
-	if (acked == s->end) {
+	if (draining) {
+		msg_err("cannot upload %s: interrupted", s->src);
+		goto out;
+	}
+	if (acked == end) {
 		ret = 0;
 		goto out;
 	}
-	if (c->waiterr != NULL) {
+	if (c->waiterr != NULL)
 		msg_err("cannot upload %s: %s", s->src, c->waiterr);
-		/* finish a half-sent packet so the handle can still be closed */
-		c->cleanup = 1;
-		while (libssh2_session_block_directions(c->s) &
-		    LIBSSH2_SESSION_BLOCK_OUTBOUND) {
-			rc = libssh2_sftp_write(s->h, buf + start, used);
-			if (rc != LIBSSH2_ERROR_EAGAIN || conn_wait(c) != 0)
-				break;
-		}
-	} else
-		say_write_error(c, rc, s->src, s->tmp, s->end - acked);
+	else
+		say_write_error(c, rc, s->src, s->tmp, end - acked);
  out:
 	free(buf);
 	return ret;
@@ -351,8 +360,10 @@ abandon(struct conn *c, LIBSSH2_SFTP_HANDLE *h, const char *tmp, int keep)
 	int rc;
 
 	c->cleanup = 1;
-	if (h != NULL)
+	if (h != NULL) {
 		CONN_RETRY(c, rc, libssh2_sftp_close_handle(h));
+		msg_debug("close after failure: %d (%s)", rc, conn_why(c));
+	}
 	if (tmp != NULL && !keep) {
 		CONN_RETRY(c, rc, libssh2_sftp_unlink_ex(c->sftp, tmp,
 		    (unsigned int)strlen(tmp)));
