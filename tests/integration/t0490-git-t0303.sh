@@ -20,7 +20,8 @@ git_src_tree() {	# the source tree matching the installed git, fetched if needed
 		echo "$AZKV_GIT_SRC"
 		return
 	fi
-	cache=$top_builddir/tests/git-src/$pkgver
+	# No ':' in the path: test-lib.sh puts the tree into PATH.
+	cache=$top_builddir/tests/git-src/$(printf %s "$pkgver" | tr -c 'A-Za-z0-9.+-' _)
 	tree=$(ls -d "$cache"/git-*/ 2>/dev/null | head -n 1)
 	if [ -z "$tree" ]; then
 		mkdir -p "$cache" || return 1
