@@ -134,6 +134,10 @@ class State:
 		self.ratelimit = not args.no_rate_limit
 		self.imds_inflight = 0
 		self.imds_times = []
+		self.appservice_secret = str(uuid.uuid4())
+		self.azureml_secret = secrets.token_hex(16)
+		self.sf_secret = str(uuid.uuid4())
+		self.arc_keys = {}
 		self.reset_perms()
 		self.logfile = open(os.path.join(args.state_dir, "requests.jsonl"), "a",
 				    encoding="utf-8")
@@ -677,6 +681,282 @@ class ImdsHandler(TokenHandler):
 		return self.imds_style_reply(ident, resource)
 
 
+class AppServiceHandler(TokenHandler):
+	"""App Service / Functions / Container Apps (2019-08-01) and legacy 2017-09-01."""
+
+	def app_error(self, status, message):
+		return Response(status, {"statusCode": status, "message": message,
+					 "correlationId": str(uuid.uuid4())})
+
+	def handle_service(self):
+		st = self.server.state
+		if self.url_path.rstrip("/").lower() != "/msi/token":
+			return Response(404, "Not found", ctype="text/plain; charset=utf-8")
+		if self.method != "GET":
+			return self.app_error(405, "Method not allowed.")
+		ver = self.q1("api-version")
+		if ver == "2019-08-01":
+			if self.headers.get("X-IDENTITY-HEADER") != st.appservice_secret:
+				return self.app_error(401, "Unauthorized request: missing or invalid "
+						      "X-IDENTITY-HEADER.")
+			params = [("client_id", "client_id"), ("principal_id", "object_id"),
+				  ("object_id", "object_id"), ("mi_res_id", "resource_id")]
+		elif ver == "2017-09-01":
+			if self.headers.get("secret") != st.appservice_secret:
+				return self.app_error(401, "Unauthorized request: missing or invalid "
+						      "secret header.")
+			params = [("clientid", "client_id")]
+		else:
+			return self.app_error(400, "Invalid api-version '%s'." % (ver or ""))
+		resource = self.q1("resource")
+		if not resource:
+			return self.app_error(400, "Required query parameter 'resource' is missing.")
+		ident, err = self.select_identity(params)
+		if err:
+			return self.app_error(400, "No User Assigned or Delegated Managed Identity found "
+					      "for specified ClientId/ResourceId/PrincipalId.")
+		token, c = st.mint(ident, resource)
+		if ver == "2017-09-01":
+			exp = time.strftime("%m/%d/%Y %H:%M:%S +00:00", time.gmtime(c["exp"]))
+			return Response(200, {"access_token": token, "expires_on": exp,
+					      "resource": resource, "token_type": "Bearer"})
+		return Response(200, {"access_token": token, "expires_on": str(c["exp"]),
+				      "resource": resource, "token_type": "Bearer",
+				      "client_id": ident["client_id"]})
+
+
+class ArcHandler(TokenHandler):
+	"""Azure Arc HIMDS: 401 Basic realm=<key file>, then Authorization: Basic <key>."""
+
+	def handle_service(self):
+		st = self.server.state
+		if self.url_path != IMDS_TOKEN_PATH:
+			return Response(404, "Not found", ctype="text/plain; charset=utf-8")
+		if self.method != "GET":
+			return self.token_error(405, "method_not_allowed", "Method not allowed")
+		if self.headers.get("Metadata") != "true":
+			return self.token_error(400, "invalid_request",
+						"Required metadata header not specified")
+		if self.q1("api-version") not in ("2019-11-01", "2020-06-01", "2019-08-15",
+						   "2021-02-01"):
+			return self.token_error(400, "invalid_request", "Invalid api-version")
+		resource = self.q1("resource")
+		if not resource:
+			return self.token_error(400, "invalid_request",
+						"Required query variable 'resource' is missing")
+		if any(self.q1(p) for p in ("client_id", "object_id", "msi_res_id", "mi_res_id")):
+			return self.token_error(400, "invalid_request",
+						"User assigned identities are not supported on Azure Arc")
+		auth = self.headers.get("Authorization", "")
+		if not auth:
+			key = secrets.token_hex(32)
+			path = os.path.join(st.args.arc_key_dir, secrets.token_hex(8) + ".key")
+			fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+			with os.fdopen(fd, "w", encoding="ascii") as f:
+				f.write(key)
+			with st.lock:
+				st.arc_keys[key] = path
+			return Response(401, {"error": "unauthorized",
+					      "error_description": "Authorization required"},
+					headers=[("WWW-Authenticate", "Basic realm=" + path)])
+		scheme, _, key = auth.partition(" ")
+		with st.lock:
+			path = st.arc_keys.pop(key.strip(), None) if scheme.lower() == "basic" else None
+		if path is None:
+			return self.token_error(401, "unauthorized", "Invalid Basic authorization key")
+		try:
+			os.unlink(path)
+		except OSError:
+			pass
+		return self.imds_style_reply(st.identities["system"], resource)
+
+
+class CloudShellHandler(TokenHandler):
+	"""Cloud Shell: POST form resource=..., Metadata: true."""
+
+	def handle_service(self):
+		if self.url_path.rstrip("/") != "/oauth2/token":
+			return Response(404, "Not found", ctype="text/plain; charset=utf-8")
+		if self.method != "POST":
+			return self.token_error(405, "method_not_allowed", "Method not allowed")
+		if self.headers.get("Metadata") != "true":
+			return self.token_error(400, "invalid_request",
+						"Required metadata header not specified")
+		form = urllib.parse.parse_qs(self.body.decode("utf-8", "replace"))
+		resource = (form.get("resource") or [None])[0]
+		if not resource:
+			return self.token_error(400, "invalid_request", "resource is required")
+		if any(k in form for k in ("client_id", "object_id", "msi_res_id", "mi_res_id")):
+			return self.token_error(400, "invalid_request",
+						"User assigned identities are not supported in Cloud Shell")
+		return self.imds_style_reply(self.server.state.identities["system"], resource)
+
+
+class AzureMLHandler(TokenHandler):
+	"""Azure Machine Learning: secret header, clientid, expires_on integer."""
+
+	def handle_service(self):
+		st = self.server.state
+		if self.url_path.rstrip("/").lower() != "/msi/auth":
+			return Response(404, "Not found", ctype="text/plain; charset=utf-8")
+		if self.headers.get("secret") != st.azureml_secret:
+			return self.token_error(401, "unauthorized", "Missing or invalid secret header")
+		if self.q1("api-version") != "2017-09-01":
+			return self.token_error(400, "invalid_request", "Invalid api-version")
+		resource = self.q1("resource")
+		if not resource:
+			return self.token_error(400, "invalid_request", "resource is required")
+		ident, err = self.select_identity([("clientid", "client_id"),
+						   ("client_id", "client_id")])
+		if err:
+			return err
+		token, c = st.mint(ident, resource)
+		return Response(200, {"access_token": token, "expires_in": c["exp"] - c["iat"],
+				      "expires_on": c["exp"], "resource": resource,
+				      "token_type": "Bearer", "client_id": ident["client_id"]})
+
+
+class ServiceFabricHandler(TokenHandler):
+	"""Service Fabric managed identity (HTTPS, own certificate, Secret header)."""
+
+	def sf_error(self, status, code, message):
+		return Response(status, {"error": {"correlationId": str(uuid.uuid4()),
+						   "code": code, "message": message}})
+
+	def handle_service(self):
+		st = self.server.state
+		if self.url_path != IMDS_TOKEN_PATH:
+			return Response(404, "Not found", ctype="text/plain; charset=utf-8")
+		if "Secret" not in self.headers:
+			return self.sf_error(401, "SecretHeaderNotFound",
+					     "Secret is not found in the request headers.")
+		if self.headers.get("Secret") != st.sf_secret:
+			return self.sf_error(401, "SecretHeaderInvalid",
+					     "Secret in the request headers is not valid.")
+		if self.q1("api-version") != "2019-07-01-preview":
+			return self.sf_error(400, "InvalidApiVersion",
+					     "The api-version is not supported.")
+		resource = self.q1("resource")
+		if not resource:
+			return self.sf_error(400, "ArgumentNullOrEmpty",
+					     "Value cannot be null or empty. Parameter name: resource")
+		if any(self.q1(p) for p in ("client_id", "object_id", "msi_res_id", "mi_res_id")):
+			return self.sf_error(400, "ManagedIdentityNotFound",
+					     "A user-assigned identity cannot be chosen at runtime.")
+		token, c = st.mint(st.identities["system"], resource)
+		return Response(200, {"token_type": "Bearer", "access_token": token,
+				      "expires_on": str(c["exp"]), "resource": resource})
+
+
+class AuthorityHandler(TokenHandler):
+	"""Entra ID v2 token endpoint for workload identity (client_assertion)."""
+
+	def aad_error(self, status, error, code, text):
+		now = time.gmtime()
+		trace, corr = str(uuid.uuid4()), str(uuid.uuid4())
+		stamp = time.strftime("%Y-%m-%d %H:%M:%SZ", now)
+		desc = "AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s" % (
+			code, text, trace, corr, stamp)
+		return Response(status, {"error": error, "error_description": desc,
+					 "error_codes": [code], "timestamp": stamp,
+					 "trace_id": trace, "correlation_id": corr,
+					 "error_uri": "%s/error?code=%d" % (self.base(), code)})
+
+	def base(self):
+		return "https://" + (self.headers.get("Host") or "localhost")
+
+	def handle_service(self):
+		st = self.server.state
+		parts = self.url_path.split("/")
+		if len(parts) >= 5 and parts[2:] == ["v2.0", ".well-known", "openid-configuration"]:
+			t = parts[1]
+			b = "%s/%s" % (self.base(), t)
+			return Response(200, {
+				"token_endpoint": b + "/oauth2/v2.0/token",
+				"token_endpoint_auth_methods_supported": ["client_secret_post",
+									  "private_key_jwt",
+									  "client_secret_basic"],
+				"jwks_uri": b + "/discovery/v2.0/keys",
+				"response_modes_supported": ["query", "fragment", "form_post"],
+				"subject_types_supported": ["pairwise"],
+				"id_token_signing_alg_values_supported": ["RS256"],
+				"response_types_supported": ["code", "id_token", "code id_token",
+							     "id_token token"],
+				"scopes_supported": ["openid", "profile", "email", "offline_access"],
+				"issuer": "https://login.microsoftonline.com/%s/v2.0" % st.tenant,
+				"request_uri_parameter_supported": False,
+				"userinfo_endpoint": "https://graph.microsoft.com/oidc/userinfo",
+				"authorization_endpoint": b + "/oauth2/v2.0/authorize",
+				"device_authorization_endpoint": b + "/oauth2/v2.0/devicecode",
+				"http_logout_supported": True, "frontchannel_logout_supported": True,
+				"end_session_endpoint": b + "/oauth2/v2.0/logout",
+				"claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "tid"],
+				"kerberos_endpoint": b + "/kerberos",
+				"tenant_region_scope": "EU", "cloud_instance_name": "microsoftonline.com",
+				"cloud_graph_host_name": "graph.windows.net",
+				"msgraph_host": "graph.microsoft.com", "rbac_url": "https://pas.windows.net"})
+		if self.url_path.endswith("/discovery/instance"):
+			host = self.headers.get("Host") or "localhost"
+			return Response(200, {"tenant_discovery_endpoint": "%s/%s/v2.0/.well-known/"
+					      "openid-configuration" % (self.base(), st.tenant),
+					      "api-version": "1.1",
+					      "metadata": [{"preferred_network": host,
+							    "preferred_cache": host, "aliases": [host]}]})
+		if len(parts) != 5 or parts[2:] != ["oauth2", "v2.0", "token"]:
+			return Response(404, "Not found", ctype="text/plain; charset=utf-8")
+		if self.method != "POST":
+			return self.aad_error(405, "invalid_request", 900561,
+					      "The endpoint only accepts POST requests.")
+		tenant = parts[1]
+		if tenant.lower() != st.tenant:
+			return self.aad_error(400, "invalid_tenant", 90002,
+					      "Tenant '%s' not found. Check to make sure you have the correct "
+					      "tenant ID and are signing into the correct cloud." % tenant)
+		form = {k: v[0] for k, v in urllib.parse.parse_qs(
+			self.body.decode("utf-8", "replace")).items()}
+		if form.get("grant_type") != "client_credentials":
+			return self.aad_error(400, "unsupported_grant_type", 70003,
+					      "The app requested an unsupported grant type.")
+		ident = st.identities["workload"]
+		if (form.get("client_id") or "").lower() != ident["client_id"]:
+			return self.aad_error(400, "unauthorized_client", 700016,
+					      "Application with identifier '%s' was not found in the "
+					      "directory." % form.get("client_id"))
+		scope = form.get("scope") or ""
+		if not scope.endswith("/.default"):
+			return self.aad_error(400, "invalid_scope", 1002012,
+					      "The provided value for scope %s is not valid. Client "
+					      "credential flows must have a scope value with /.default "
+					      "suffixed to the resource identifier." % scope)
+		if form.get("client_assertion_type") != \
+				"urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
+			return self.aad_error(401, "invalid_client", 7000218,
+					      "The request body must contain the following parameter: "
+					      "'client_assertion' or 'client_secret'.")
+		assertion = form.get("client_assertion") or ""
+		claims, why = st.verify(assertion)
+		if claims is None:
+			return self.aad_error(400, "invalid_client", 50027,
+					      "JWT token is invalid or malformed.")
+		if assertion != FEDERATED.current or int(claims.get("exp", 0)) <= time.time():
+			now = time.strftime("%m/%d/%Y %H:%M:%S", time.gmtime())
+			return self.aad_error(400, "invalid_client", 700024,
+					      "Client assertion is not within its valid time range. Current "
+					      "time: %s, assertion valid from %s, expiry time of assertion "
+					      "%s. Review the documentation at "
+					      "https://learn.microsoft.com/entra/identity-platform/"
+					      "certificate-credentials ." % (
+						      now,
+						      time.strftime("%m/%d/%Y %H:%M:%S",
+								    time.gmtime(claims.get("nbf", 0))),
+						      time.strftime("%m/%d/%Y %H:%M:%S",
+								    time.gmtime(claims.get("exp", 0)))))
+		token, c = st.mint(ident, scope)
+		life = c["exp"] - c["iat"]
+		return Response(200, {"token_type": "Bearer", "expires_in": life,
+				      "ext_expires_in": life, "access_token": token})
+
+
 # ---- Key Vault ---------------------------------------------------------------
 
 class VaultHandler(Handler):
@@ -1208,6 +1488,44 @@ def make_leaf(d, name, ca, cn, san):
 	return key, pem
 
 
+def make_expired_leaf(d, name, ca, cn, san):
+	"""A leaf from the test CA whose validity ended in 2020 (openssl ca sets dates)."""
+	key, pem, csr = (os.path.join(d, name + x) for x in (".key", ".pem", ".csr"))
+	ext, cnf = os.path.join(d, name + ".ext"), os.path.join(d, name + ".cnf")
+	db = os.path.join(d, name + ".db")
+	os.makedirs(db, exist_ok=True)
+	open(os.path.join(db, "index.txt"), "w").close()
+	with open(os.path.join(db, "serial"), "w", encoding="ascii") as f:
+		f.write("1000\n")
+	with open(ext, "w", encoding="ascii") as f:
+		f.write("subjectAltName=%s\nbasicConstraints=CA:FALSE\n"
+			"extendedKeyUsage=serverAuth\n" % san)
+	with open(cnf, "w", encoding="ascii") as f:
+		f.write("[ca]\ndefault_ca=d\n[d]\ndatabase=%s/index.txt\nnew_certs_dir=%s\n"
+			"serial=%s/serial\ndefault_md=sha256\npolicy=p\nunique_subject=no\n"
+			"[p]\ncommonName=supplied\n" % (db, db, db))
+	openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+		"-keyout", key, "-out", csr, "-subj", "/CN=" + cn)
+	openssl("ca", "-batch", "-notext", "-config", cnf, "-cert", ca[1], "-keyfile", ca[0],
+		"-in", csr, "-out", pem, "-startdate", "20200101000000Z",
+		"-enddate", "20200201000000Z", "-extfile", ext)
+	return key, pem
+
+
+def make_self_signed(d, name, cn, san):
+	key, pem = os.path.join(d, name + ".key"), os.path.join(d, name + ".pem")
+	openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+		"-nodes", "-keyout", key, "-out", pem, "-days", "825", "-subj", "/CN=" + cn,
+		"-addext", "subjectAltName=" + san)
+	return key, pem
+
+
+def thumbprint(pem):
+	with open(pem, encoding="ascii") as f:
+		der = ssl.PEM_cert_to_DER_cert(f.read())
+	return hashlib.sha1(der).hexdigest().upper()
+
+
 def tls_context(certkey):
 	ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 	ctx.load_cert_chain(certkey[1], certkey[0])
@@ -1243,6 +1561,13 @@ def main():
 
 	ca = make_ca(d, "ca", "azkv emulator test CA")
 	server_cert = make_leaf(d, "server", ca, "myvault.vault.localhost", SAN)
+	wrong_cert = make_leaf(d, "wrongname", ca, "wrong.example.net", "DNS:wrong.example.net")
+	other_ca = make_ca(d, "untrusted-ca", "untrusted CA")
+	untrusted_cert = make_leaf(d, "untrusted", other_ca, "myvault.vault.localhost", SAN)
+	expired_cert = make_expired_leaf(d, "expired", ca, "myvault.vault.localhost", SAN)
+	sf_cert = make_self_signed(d, "servicefabric", "servicefabric.emulator.localhost",
+				   "DNS:localhost,IP:127.0.0.1")
+	os.makedirs(args.arc_key_dir, exist_ok=True)
 
 	st = State(args)
 	FEDERATED.rotate(st)
@@ -1258,6 +1583,17 @@ def main():
 	start("imds", ImdsHandler, parse_listen(args.imds_listen))
 	start("vault", VaultHandler, parse_listen(args.vault_listen), tls_context(server_cert))
 	start("control", ControlHandler, (h, 0))
+	start("appservice", AppServiceHandler, (h, 0))
+	start("arc", ArcHandler, (h, 0))
+	start("cloudshell", CloudShellHandler, (h, 0))
+	start("azureml", AzureMLHandler, (h, 0))
+	start("servicefabric", ServiceFabricHandler, (h, 0), tls_context(sf_cert))
+	start("authority", AuthorityHandler, (h, 0), tls_context(server_cert))
+	for name, cert in (("wrongname", wrong_cert), ("untrusted", untrusted_cert),
+			   ("expired", expired_cert)):
+		srv = QuietServer((h, 0), VaultHandler, "vault", st, tls_context(cert))
+		servers["vault-" + name] = srv
+		threading.Thread(target=srv.serve_forever, daemon=True).start()
 
 	def port(name):
 		return servers[name].server_address[1]
@@ -1295,6 +1631,25 @@ def main():
 	env["EMU_WI_CLIENT_ID"] = st.identities["workload"]["client_id"]
 	env["EMU_WI_OBJECT_ID"] = st.identities["workload"]["object_id"]
 
+	def base(name, scheme="http"):
+		return "%s://%s:%d" % (scheme, url_host(name), port(name))
+	env.update({
+		"EMU_VAULT_WRONGNAME_URL": "https://myvault.vault.localhost:%d" % port("vault-wrongname"),
+		"EMU_VAULT_UNTRUSTED_URL": "https://myvault.vault.localhost:%d" % port("vault-untrusted"),
+		"EMU_VAULT_EXPIRED_URL": "https://myvault.vault.localhost:%d" % port("vault-expired"),
+		"EMU_APPSERVICE_ENDPOINT": base("appservice") + "/msi/token",
+		"EMU_APPSERVICE_HEADER": st.appservice_secret,
+		"EMU_ARC_IMDS_ENDPOINT": base("arc"),
+		"EMU_ARC_ENDPOINT": base("arc") + IMDS_TOKEN_PATH,
+		"EMU_CLOUDSHELL_ENDPOINT": base("cloudshell") + "/oauth2/token",
+		"EMU_AZUREML_ENDPOINT": base("azureml") + "/msi/auth",
+		"EMU_AZUREML_SECRET": st.azureml_secret,
+		"EMU_SF_ENDPOINT": "https://localhost:%d%s" % (port("servicefabric"), IMDS_TOKEN_PATH),
+		"EMU_SF_HEADER": st.sf_secret,
+		"EMU_SF_THUMBPRINT": thumbprint(sf_cert[1]),
+		"EMU_SF_CERT": sf_cert[1],
+		"EMU_AUTHORITY": "https://localhost:%d" % port("authority"),
+	})
 	with open(os.path.join(d, "control.port"), "w", encoding="ascii") as f:
 		f.write("%d\n" % port("control"))
 	tmp = os.path.join(d, "env.sh.tmp")

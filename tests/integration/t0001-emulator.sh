@@ -129,6 +129,72 @@ is "$(st)" 200 "vault: get-only identity may get"
 kv PUT "/secrets/ftpadmin?$Q" "$ua2tok" '{"value":"x"}' >/dev/null
 is "$(st)" 403 "vault: get-only identity may not set"
 
+# other token services
+R=https://vault.azure.net
+tokget() {	# tokget CURL-ARGS... -> body; status in $T/st
+	curl -m 20 -s -o "$T/body" -w '%{http_code}' "$@" >"$T/st"
+	cat "$T/body"
+}
+body=$(tokget -H "X-IDENTITY-HEADER: $EMU_APPSERVICE_HEADER" "$EMU_APPSERVICE_ENDPOINT?api-version=2019-08-01&resource=$R")
+is "$(st)" 200 "appservice: 2019-08-01 token"
+like "$body" '^\{"access_token":"[^"]+","expires_on":"[0-9]+","resource":"https://vault.azure.net","token_type":"Bearer","client_id":"[^"]+"\}$' "appservice: only expires_on, as a string, and client_id"
+body=$(tokget -H "X-IDENTITY-HEADER: $EMU_APPSERVICE_HEADER" "$EMU_APPSERVICE_ENDPOINT?api-version=2019-08-01&resource=$R&principal_id=$EMU_UA1_OBJECT_ID")
+is "$(printf %s "$body" | jget client_id)" "$EMU_UA1_CLIENT_ID" "appservice: principal_id selects"
+body=$(tokget -H "X-IDENTITY-HEADER: $EMU_APPSERVICE_HEADER" "$EMU_APPSERVICE_ENDPOINT?api-version=2019-08-01&resource=$R&mi_res_id=$EMU_UA2_RESOURCE_ID")
+is "$(printf %s "$body" | jget client_id)" "$EMU_UA2_CLIENT_ID" "appservice: mi_res_id selects"
+tokget "$EMU_APPSERVICE_ENDPOINT?api-version=2019-08-01&resource=$R" >/dev/null
+is "$(st)" 401 "appservice: no X-IDENTITY-HEADER -> 401"
+body=$(tokget -H "secret: $EMU_APPSERVICE_HEADER" "$EMU_APPSERVICE_ENDPOINT?api-version=2017-09-01&resource=$R&clientid=$EMU_UA1_CLIENT_ID")
+like "$(printf %s "$body" | jget expires_on)" '^[0-9]{2}/[0-9]{2}/[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} \+00:00$' "appservice 2017: expires_on is a date string"
+
+hdr=$(curl -m 20 -s -D - -o /dev/null -H "Metadata: true" "$EMU_ARC_ENDPOINT?api-version=2020-06-01&resource=$R" | tr -d '\r')
+realm=$(printf '%s\n' "$hdr" | sed -n 's/^WWW-Authenticate: Basic realm=//p')
+like "$realm" "^$EMU_ARC_KEY_DIR/[0-9a-f]+\\.key\$" "arc: 401 Basic realm names a key file in the key dir"
+body=$(tokget -H "Metadata: true" -H "Authorization: Basic $(cat "$realm")" "$EMU_ARC_ENDPOINT?api-version=2020-06-01&resource=$R")
+is "$(st)" 200 "arc: token with the key file's contents"
+body=$(tokget -H "Metadata: true" -H "Authorization: Basic nope" "$EMU_ARC_ENDPOINT?api-version=2020-06-01&resource=$R")
+is "$(st)" 401 "arc: wrong key -> 401"
+
+body=$(tokget -H "Metadata: true" -d "resource=$R" "$EMU_CLOUDSHELL_ENDPOINT")
+is "$(st)" 200 "cloudshell: POST form token"
+body=$(tokget -H "secret: $EMU_AZUREML_SECRET" "$EMU_AZUREML_ENDPOINT?api-version=2017-09-01&resource=$R&clientid=$EMU_UA1_CLIENT_ID")
+like "$body" '"expires_on":[0-9]+,' "azureml: expires_on is an integer"
+is "$(printf %s "$body" | jget client_id)" "$EMU_UA1_CLIENT_ID" "azureml: clientid selects"
+
+body=$(tokget --cacert "$EMU_SF_CERT" -H "Secret: $EMU_SF_HEADER" "$EMU_SF_ENDPOINT?api-version=2019-07-01-preview&resource=$R")
+is "$(st)" 200 "servicefabric: token over its own certificate"
+is "$(openssl x509 -in "$EMU_SF_CERT" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g')" "$EMU_SF_THUMBPRINT" "servicefabric: thumbprint"
+body=$(tokget --cacert "$EMU_SF_CERT" "$EMU_SF_ENDPOINT?api-version=2019-07-01-preview&resource=$R")
+is "$(printf %s "$body" | jget error.code)" SecretHeaderNotFound "servicefabric: no Secret header"
+
+wi() {	# wi ASSERTION
+	tokget --cacert "$EMU_CA" --data-urlencode "client_assertion=$1" -d grant_type=client_credentials \
+		-d client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer \
+		-d "client_id=$EMU_WI_CLIENT_ID" -d scope=https%3A%2F%2Fvault.azure.net%2F.default \
+		"$EMU_AUTHORITY/$EMU_TENANT/oauth2/v2.0/token"
+}
+old=$(cat "$EMU_FEDERATED_TOKEN_FILE")
+body=$(wi "$old")
+like "$body" '^\{"token_type":"Bearer","expires_in":86399,"ext_expires_in":86399,"access_token":"[^"]+"\}$' "authority: v2 token reply"
+wtok=$(printf %s "$body" | jget access_token)
+kv GET "/secrets/ftpadmin/?$Q" "$wtok" >/dev/null
+is "$(st)" 200 "vault: accepts the workload identity's token"
+emu_ctl federated-rotate
+new=$(cat "$EMU_FEDERATED_TOKEN_FILE")
+body=$(wi "$old")
+like "$body" 'AADSTS700024: Client assertion is not within its valid time range' "authority: old assertion after rotation -> AADSTS700024"
+wi "$new" >/dev/null
+is "$(st)" 200 "authority: the new assertion works"
+
+# TLS faults
+for m in WRONGNAME UNTRUSTED EXPIRED; do
+	eval "u=\$EMU_VAULT_${m}_URL"
+	curl -m 20 -s -o /dev/null --cacert "$EMU_CA" "$u/secrets/x?$Q"
+	is "$?" 60 "tls: $m certificate is refused by curl"
+done
+curl -m 20 -s -o /dev/null --cacert "$EMU_CA" -k "$EMU_VAULT_EXPIRED_URL/secrets/x?$Q"
+is "$?" 0 "tls: the expired port serves the vault"
+
 # faults
 emu_ctl fault imds 410x2 || ok 1 "fault accepted"
 imds "" >/dev/null; a=$(st); imds "" >/dev/null; b=$(st); imds "" >/dev/null; c=$(st)
