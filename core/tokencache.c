@@ -271,11 +271,11 @@ cache_write(struct azkv *ctx, int dfd, const char *name,
 
 /*
  * Take the per-key herd lock, waiting (bounded by the deadline) while
- * another process fetches. Returns the fd, -1 to go on unlocked, or
- * AZKV_ERR_TIMEOUT (< -1) when the deadline passed.
+ * another process fetches (only when wait is set). Returns the fd, -1 to
+ * go on unlocked, or AZKV_ERR_TIMEOUT (< -1) when the lock stayed busy.
  */
 static int
-cache_lock(struct azkv *ctx, int dfd, const char *name)
+cache_lock(struct azkv *ctx, int dfd, const char *name, int wait)
 {
 	struct stat st;
 	int fd, waited = 0;
@@ -297,6 +297,10 @@ cache_lock(struct azkv *ctx, int dfd, const char *name)
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			close(fd);
 			return -1;
+		}
+		if (!wait) {
+			close(fd);
+			return AZKV_ERR_TIMEOUT;
 		}
 		if (!waited++)
 			log_debug(ctx, "token cache: waiting for another "
@@ -384,9 +388,16 @@ tokencache_get(struct azkv *ctx, const char *resource, struct azkv_token **out)
 			keep_best(&old, tok, now);
 			tok = NULL;
 		}
-		if ((lfd = cache_lock(ctx, dfd, lockname)) < -1) {
-			if (old != NULL)
-				goto use_old;
+		/* with a usable token in hand, do not queue behind a refresh */
+		if ((lfd = cache_lock(ctx, dfd, lockname, old == NULL ||
+		    old->expires_on - now <= SAFE_LEFT_S)) < -1) {
+			if (old != NULL) {
+				log_debug(ctx, "token cache: another process is "
+				    "refreshing; using the cached token");
+				tok = old;
+				old = NULL;
+				goto found;
+			}
 			ret = seterr(ctx, AZKV_ERR_TIMEOUT, "deadline passed "
 			    "while waiting for another azkv process to fetch "
 			    "a token");

@@ -136,6 +136,37 @@ ok "$([ "$rc" -ne 0 ]; echo $?)" "expired cache token, identity failing: an erro
 is "$out" "" "expired cache token is never used"
 emu_ctl fault imds clear >/dev/null
 
+# --- the lock held by another process ---------------------------------------------
+if command -v flock >/dev/null 2>&1; then
+	fresh; run token; f=$(tokfile); lock=${f%.tok}.lock
+	cache_edit "$f" refresh_on=now-10 && mv "$f.new" "$f" && chmod 600 "$f"
+	old=$("$PYTHON3" -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$f")
+	flock "$lock" sleep 30 &
+	holder=$!
+	track_pid "$holder"
+	i=0	# until the holder has it
+	while flock -n "$lock" true 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	n0=$(count)
+	run token
+	is "$rc" 0 "lock busy, usable token: exit 0"
+	is "$out" "$old" "lock busy, usable token: no queueing behind the refresh"
+	is "$(count)" "$n0" "lock busy, usable token: no request"
+	rm -f "$f"
+	run --timeout 2 token
+	is "$rc" 1 "lock held forever, cold: exit 1 at the deadline"
+	like "$err" "waiting for another azkv process" "lock held forever: says why"
+	kill "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null
+	run token
+	is "$rc" 0 "lock released: exit 0"
+else
+	i=0
+	while [ $i -lt 6 ]; do skip "flock(1) not installed"; i=$((i + 1)); done
+fi
+
 # --- files that must not be trusted ---------------------------------------------
 # forge: make $f.forged, a well-formed cache document with a token that
 # Key Vault would not know, for tamper tests.
