@@ -12,6 +12,7 @@
 
 #include "azkv.h"
 #include "prompt.h"
+#include "urlmatch.h"	/* plugins/git: the same [git "URL"] matching */
 
 #define ANSWER_MAX	1023	/* ssh keeps at most this many bytes */
 #define SUBSEC_MAX	(PROMPT_MAX + 64)
@@ -76,29 +77,24 @@ config_secret(struct azkv *ctx, const char *section, const char *subsec,
 	return 1;
 }
 
-/* Try [git "URL"] for the URL forms of p, most specific first. */
-static int
-config_secret_git(struct azkv *ctx, const struct prompt *p,
-    const char **name)
+/*
+ * Value of `key` in the most specific [git "URL"] section for p, matched
+ * exactly as git-credential-azkv matches it (shared urlmatch.c).
+ */
+static const char *
+git_config(struct azkv *ctx, const struct prompt *p, const char *key)
 {
-	char sub[SUBSEC_MAX];
-	int i, n;
+	struct credential c;
+	const char *v;
 
-	for (i = 0; i < 4; i++) {
-		int with_user = (i == 0 || i == 2), with_path = (i < 2);
-
-		if ((with_user && p->user == NULL) ||
-		    (with_path && p->path == NULL))
-			continue;
-		n = snprintf(sub, sizeof(sub), "%s://%s%s%s%s%s", p->scheme,
-		    with_user ? p->user : "", with_user ? "@" : "", p->host,
-		    with_path ? "/" : "", with_path ? p->path : "");
-		if (n < 0 || (size_t)n >= sizeof(sub))
-			continue;
-		if (config_secret(ctx, "git", sub, name))
-			return 1;
-	}
-	return 0;
+	memset(&c, 0, sizeof(c));
+	c.protocol = p->scheme;
+	c.host = p->host;
+	c.path = p->path;
+	c.username = p->user;
+	if ((v = urlmatch_get(ctx, &c, key)) != NULL && *v == '\0')
+		v = NULL;
+	return v;
 }
 
 /*
@@ -141,8 +137,12 @@ choose_secret(struct azkv *ctx, const struct prompt *p, char *buf,
 		break;
 	case PROMPT_GIT_USERNAME:
 	case PROMPT_GIT_PASSWORD:
-		if (config_secret_git(ctx, p, name))
+		if ((v = git_config(ctx, p, "secret")) != NULL) {
+			azkv_debug(ctx, "askpass: [git \"URL\"] secret = %s",
+			    v);
+			*name = v;
 			return 0;
+		}
 		r = azkv_secret_name_derive(PFX_GIT, p->scheme, p->host, buf,
 		    buflen);
 		break;
@@ -210,10 +210,12 @@ answer(struct azkv *ctx, const struct prompt *p, const char *name)
 {
 	struct azkv_secret *sec = NULL;
 	char *user = NULL, *pass = NULL, *out = NULL;
-	const char *a, *what;
+	const char *a, *what, *acct, *cfguser = NULL;
 	size_t n = 0;
 	int r, ret = AZKV_EXIT_RUNTIME;
 
+	if (p->kind == PROMPT_GIT_USERNAME || p->kind == PROMPT_GIT_PASSWORD)
+		cfguser = git_config(ctx, p, "username");
 	if ((r = azkv_secret_get(ctx, name, NULL, &sec)) != 0) {
 		msg("%s", azkv_last_error(ctx));
 		ret = azkv_exit_code(r);
@@ -229,12 +231,15 @@ answer(struct azkv *ctx, const struct prompt *p, const char *name)
 		msg("secret '%s': %s", name, azkv_strerror(r));
 		goto out;
 	}
+	/* the account the secret is for: [git "URL"] username, else JSON */
+	acct = cfguser != NULL ? cfguser : user;
 	if (p->kind == PROMPT_GIT_USERNAME) {
 		what = "username";
-		a = user;
+		a = acct;
 		if (a == NULL) {
 			msg("secret '%s' has no username; store JSON "
-			    "{\"username\": ..., \"password\": ...}", name);
+			    "{\"username\": ..., \"password\": ...} or set "
+			    "username in [git \"URL\"]", name);
 			goto out;
 		}
 	} else {
@@ -245,10 +250,10 @@ answer(struct azkv *ctx, const struct prompt *p, const char *name)
 			msg("secret '%s' has no password", name);
 			goto out;
 		}
-		if (p->kind != PROMPT_KEY_PASSPHRASE && user != NULL &&
-		    p->user != NULL && strcmp(user, p->user) != 0) {
+		if (p->kind != PROMPT_KEY_PASSPHRASE && acct != NULL &&
+		    p->user != NULL && strcmp(acct, p->user) != 0) {
 			msg("secret '%s' is for user '%s', not '%s'; not "
-			    "answering", name, user, p->user);
+			    "answering", name, acct, p->user);
 			goto out;
 		}
 	}

@@ -94,6 +94,9 @@ emu_ctl secret-set db-any 'pw-any' >/dev/null
 emu_ctl secret-set deploy-key 'pp-deploy' >/dev/null
 emu_ctl secret-set ado '{"username":"u1","password":"p1"}' >/dev/null
 emu_ctl secret-set ado-repo 'p-repo' >/dev/null
+emu_ctl secret-set ado-org 'p-org' >/dev/null
+emu_ctl secret-set ado-corp 'p-corp' >/dev/null
+emu_ctl secret-set plain 'p-plain' >/dev/null
 cat >"$AZKV_CONFIG" <<EOF
 [ssh "alice@db.example"]
 	secret = db-alice
@@ -105,6 +108,13 @@ cat >"$AZKV_CONFIG" <<EOF
 	secret = ado
 [git "https://dev.example/org/repo.git"]
 	secret = ado-repo
+[git "https://dev.example/org"]
+	secret = ado-org
+[git "https://corp%40u1@dev.example"]
+	secret = ado-corp
+[git "https://plain.example"]
+	secret = plain
+	username = carol
 EOF
 answered "alice@db.example's password: " 'pw-alice' '[ssh "user@host"]'
 answered "bob@db.example's password: " 'pw-any' '[ssh "host"] for other users'
@@ -117,6 +127,18 @@ answered "Password for 'https://u1@dev.example/org/repo.git': " 'p-repo' \
 	'[git "https://host/path"] is more specific'
 answered "Password for 'https://u%31@dev.example': " 'p1' \
 	'percent-encoded user name decoded'
+answered "Password for 'https://u1@dev.example/org/other.git': " 'p-org' \
+	'[git "https://host/dir"] matches paths below it'
+answered "Password for 'https://u1@dev.example:443': " 'p1' \
+	'the default port may be written or left out'
+answered "Password for 'https://corp%40u1@dev.example': " 'p-corp' \
+	'[git "https://user%40domain@host"] matches the encoded user name'
+answered "Username for 'https://plain.example': " 'carol' \
+	'[git "URL"] username answers the Username prompt'
+answered "Password for 'https://carol@plain.example': " 'p-plain' \
+	'... and the plain secret the Password prompt'
+refused "Password for 'https://dave@plain.example': " 1 \
+	'... but not for another user'
 
 AZKV_SECRET=db-any
 export AZKV_SECRET
