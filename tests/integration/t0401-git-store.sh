@@ -196,6 +196,77 @@ password=again-pass
 --
 EOF
 
+# The cases newer git's t0303 adds (git 2.39's lacks them), run directly.
+for u in user-erase1 user-erase2; do
+	printf 'protocol=https\nhost=example.com\nusername=%s\npassword=pass1\n' $u |
+		git-credential-azkv store
+done
+gc_check "erases all matching credentials" 0 erase <<EOF
+protocol=https
+host=example.com
+--
+--
+EOF
+gc_check "all gone" 0 get <<EOF
+protocol=https
+host=example.com
+--
+--
+EOF
+printf 'protocol=https\nhost=victim.example.com\nusername=user\npassword=to-be-stolen\n' |
+	git-credential-azkv store
+long=$("$PYTHON3" -c 'print("a" * 1001, end="")')
+gc_check "not confused by a long header" 0 get <<EOF
+protocol=https
+host=badguy.example.com
+wwwauth[]=basic realm=${long}host=victim.example.com
+--
+--
+EOF
+gc_check "overwrites when password_expiry_utc changes (store 1)" 0 store <<EOF
+protocol=https
+host=example.com
+username=user-expiry-overwrite
+password=pass1
+password_expiry_utc=9999999998
+--
+--
+EOF
+gc_check "overwrites when password_expiry_utc changes (store 2)" 0 store <<EOF
+protocol=https
+host=example.com
+username=user-expiry-overwrite
+password=pass2
+password_expiry_utc=9999999999
+--
+--
+EOF
+gc_check "overwrites when password_expiry_utc changes (get)" 0 get <<EOF
+protocol=https
+host=example.com
+username=user-expiry-overwrite
+--
+username=user-expiry-overwrite
+password=pass2
+password_expiry_utc=9999999999
+--
+EOF
+gc_check "overwrites when password_expiry_utc changes (erase)" 0 erase <<EOF
+protocol=https
+host=example.com
+username=user-expiry-overwrite
+password=pass2
+--
+--
+EOF
+gc_check "overwrites when password_expiry_utc changes (gone)" 0 get <<EOF
+protocol=https
+host=example.com
+username=user-expiry-overwrite
+--
+--
+EOF
+
 # Paths (credential.useHttpPath) and empty values.
 gc_check "store with a path" 0 store <<EOF
 protocol=http
