@@ -19,7 +19,7 @@
 #include "transfer.h"
 
 #define XFER_MAX_STREAMS	16
-#define XFER_BUDGET		(2 * XFER_BUF)	/* all streams together */
+#define XFER_BUDGET		XFER_BUF	/* all streams together */
 
 struct stream {
 	struct conn		*c;

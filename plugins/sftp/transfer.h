@@ -8,7 +8,7 @@
 
 /* Bytes handed to libssh2_sftp_write at once: 80 SFTP packets. */
 #define XFER_CHUNK	30000
-#define XFER_BUF	(80 * XFER_CHUNK)
+#define XFER_BUF	(64 * XFER_CHUNK)
 /* A stream gets at least this many bytes of the file. */
 #define XFER_STREAM_MIN	(8 * 1024 * 1024)
 
