@@ -101,11 +101,30 @@ backoff_ms(int n)
 	return ms > VAULT_BACKOFF_MAX_MS ? VAULT_BACKOFF_MAX_MS : ms;
 }
 
-static int
-status_retryable(long status)
+/*
+ * How long to wait before retrying this reply, or -1 not to retry: 429
+ * as Retry-After says (at least 1 s) or backing off, for as long as the
+ * deadline allows; 408 and 5xx a few times.
+ */
+static long
+retry_wait(const struct http_resp *resp, int tries, int throttles)
 {
-	return status == 408 || status == 429 || status == 500 ||
-	    status == 502 || status == 503 || status == 504;
+	long ms;
+
+	switch (resp->status) {
+	case 429:
+		if (resp->retry_after == NULL ||
+		    retry_after_parse(resp->retry_after, time(NULL), &ms) != 0)
+			return backoff_ms(throttles);
+		return ms < VAULT_BACKOFF_MS ? VAULT_BACKOFF_MS : ms;
+	case 408:
+	case 500:
+	case 502:
+	case 503:
+	case 504:
+		return tries < VAULT_TRIES ? backoff_ms(tries) : -1;
+	}
+	return -1;
 }
 
 /* Keep only printable ASCII of an untrusted string, for messages. */
@@ -234,24 +253,16 @@ vault_request(struct azkv *ctx, struct vault_call *c, struct http_resp *resp)
 			}
 			continue;
 		}
-		if (status_retryable(resp->status)) {
-			if (resp->status == 429 && (resp->retry_after == NULL ||
-			    retry_after_parse(resp->retry_after, time(NULL),
-			    &wait) != 0))
-				wait = backoff_ms(throttles);
-			else if (resp->status != 429)
-				wait = backoff_ms(tries);
-			if ((resp->status == 429 || tries < VAULT_TRIES) &&
-			    wait < ctx_ms_left(ctx)) {
-				log_debug(ctx, "vault: status %ld, retrying in "
-				    "%ld ms", resp->status, wait);
-				if (resp->status == 429)
-					throttles++;
-				else
-					tries++;
-				if (http_sleep(ctx, wait) == 0)
-					continue;
-			}
+		if ((wait = retry_wait(resp, tries, throttles)) >= 0 &&
+		    wait < ctx_ms_left(ctx)) {
+			log_debug(ctx, "vault: status %ld, retrying in %ld ms",
+			    resp->status, wait);
+			if (resp->status == 429)
+				throttles++;
+			else
+				tries++;
+			if (http_sleep(ctx, wait) == 0)
+				continue;
 		}
 		vault_error_parse(resp, &e);
 		ret = vault_error_set(ctx, c->op, c->t, &e);
@@ -316,6 +327,7 @@ azkv_secret_get(struct azkv *ctx, const char *name, const char *version,
 	struct vault_target t;
 	struct vault_call c;
 	struct http_resp resp;
+	struct vault_error e;
 	struct azkv_secret *s = NULL;
 	int r, ret = AZKV_ERR_INTERNAL, started = ctx->deadline == 0;
 
@@ -330,12 +342,12 @@ azkv_secret_get(struct azkv *ctx, const char *name, const char *version,
 		goto out;
 	}
 	if ((r = secret_parse(resp.body.d, resp.body.len, &s)) != 0) {
+		vault_error_parse(&resp, &e);
 		ret = seterr(ctx, r == AZKV_ERR_NOMEM ? r : AZKV_ERR_PROTOCOL,
 		    "cannot read secret '%s' from '%.100s': malformed reply "
-		    "from the vault (%ld)%s%.64s%s", t.name, t.display,
-		    resp.status, resp.request_id ? " [request id " : "",
-		    resp.request_id ? resp.request_id : "",
-		    resp.request_id ? "]" : "");
+		    "from the vault (%ld)%s%s%s", t.name, t.display,
+		    resp.status, e.request_id[0] ? " [request id " : "",
+		    e.request_id, e.request_id[0] ? "]" : "");
 		goto out;
 	}
 	if ((r = secret_check_window(ctx, &t, s)) != 0) {
@@ -454,10 +466,15 @@ azkv_secret_set(struct azkv *ctx, const char *name, const char *value,
 		    "the URL", t.name);
 		goto out;
 	}
-	if (value == NULL || len > AZKV_SECRET_MAX) {
+	if (value == NULL) {
 		ret = seterr(ctx, AZKV_ERR_USAGE, "cannot write secret '%s': "
-		    "the value is %zu bytes, Key Vault's limit is %d",
-		    t.name, value ? len : 0, AZKV_SECRET_MAX);
+		    "no value given", t.name);
+		goto out;
+	}
+	if (len > AZKV_SECRET_MAX) {
+		ret = seterr(ctx, AZKV_ERR_USAGE, "cannot write secret '%s': "
+		    "the value is %zu bytes, Key Vault's limit is %d", t.name,
+		    len, AZKV_SECRET_MAX);
 		goto out;
 	}
 	if ((r = set_body(ctx, value, len, params, &body)) != 0 ||
