@@ -8,6 +8,7 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${AZKV_T0103_NS:-}" ] &&
 	AZKV_T0103_NS=1 exec unshare -m --propagation private sh "$0" "$@"
 fi
 . "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/emu.sh"
 
 unset AZKV_IDENTITY AZKV_IDENTITY_SOURCE AZURE_CLIENT_ID AZKV_CONFIG \
 	AZKV_TIMEOUT AZKV_DEBUG IDENTITY_HEADER MSI_ENDPOINT MSI_SECRET \
@@ -111,7 +112,7 @@ like "$(cat "$T/out" "$T/err")" "arc|Arc" "doctor reports the Arc source"
 # --- the real key directory ---------------------------------------------------------
 if [ "$ns" != yes ]; then
 	i=0
-	while [ $i -lt 17 ]; do
+	while [ $i -lt 22 ]; do
 		skip "Arc key files in $KEYDIR need root (private mount namespace)"
 		i=$((i + 1))
 	done
@@ -173,5 +174,24 @@ is "$rc" 4 "key the agent does not accept: exit 4"
 challenge "Basic realm=$KEYDIR/missing.key"
 run token
 is "$rc" 1 "missing key file: exit 1"
+
+# The emulator's Arc agent writing its keys to the real directory.
+if emu_start --arc-key-dir "$KEYDIR"; then
+	emu_env
+	export IDENTITY_ENDPOINT="$EMU_ARC_ENDPOINT" IMDS_ENDPOINT="$EMU_ARC_IMDS_ENDPOINT"
+	unset AZURE_POD_IDENTITY_AUTHORITY_HOST
+	run token
+	is "$rc" 0 "emulator Arc: exit 0"
+	is "$(emu_ctl count arc)" 2 "emulator Arc: challenge, then the keyed request"
+	is "$(emu_ctl count imds)" 0 "emulator Arc: IMDS not asked"
+	emu_ctl secret-set t0103 'v-0103' >/dev/null
+	run get t0103
+	is "$out" "v-0103" "emulator Arc: azkv get"
+	like "$(emu_ctl log arc | sed -n 2p)" '"authorization": ?"basic"' \
+		"emulator Arc: the second request carries the key"
+else
+	i=0
+	while [ $i -lt 5 ]; do skip "emulator did not start"; i=$((i + 1)); done
+fi
 
 done_testing
