@@ -168,5 +168,13 @@ before=$(emu_ctl count vault)
 "$AZKV" set toobig <"$T/toobig" 2>"$T/err"
 is "$?" 2 "25601 bytes: usage error"
 is "$(emu_ctl count vault)" "$before" "25601 bytes: no request"
+printf 'bad\377utf8' | "$AZKV" set notutf8 2>"$T/err"
+is "$?" 2 "a value that is not UTF-8: usage error"
+like "$(cat "$T/err")" "not valid UTF-8" "not UTF-8: message"
+printf %s v | "$AZKV" set "$EMU_VAULT_URL/secrets/multi/$v1" 2>"$T/err"
+is "$?" 2 "set with a version in the URL: usage error"
+"$AZKV" delete "$EMU_VAULT_URL/secrets/multi/$v1" 2>"$T/err"
+is "$?" 2 "delete with a version in the URL: usage error"
+is "$(emu_ctl count vault)" "$before" "refused values and URLs: no request"
 
 done_testing
