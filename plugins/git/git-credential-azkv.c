@@ -322,18 +322,13 @@ store_get(struct azkv *ctx, const char *name, const struct credential *req)
 {
 	struct storedoc doc;
 	const struct credential *e;
-	struct credential ans;
 	char err[ERRLEN];
 	int ret;
 
 	if ((ret = doc_load(ctx, name, req, &doc)) != 0)
 		return ret;
 	if ((e = storedoc_find(&doc, req, time(NULL))) != NULL) {
-		credential_init(&ans);
-		ans = *e;
-		ans.path = NULL;
-		if (credential_write(&ans, STDOUT_FILENO, err,
-		    sizeof(err)) != 0) {
+		if (credential_write(e, STDOUT_FILENO, err, sizeof(err)) != 0) {
 			complain("secret '%s': %s", name, err);
 			ret = EXIT_FAIL;
 		}
