@@ -120,7 +120,7 @@ entry_add(struct parser *p, char *key, char *value)
 
 	/* capacity is the next power of two >= ncfg */
 	if (ctx->ncfg == 0 || (ctx->ncfg & (ctx->ncfg - 1)) == 0) {
-		cap = ctx->ncfg ? ctx->ncfg * 2 : 8;
+		cap = ctx->ncfg ? ctx->ncfg * 2 : 1;
 		if ((ncfg = reallocarray(ctx->cfg, cap, sizeof(*ncfg))) ==
 		    NULL)
 			goto out;
