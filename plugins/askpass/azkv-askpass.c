@@ -1,8 +1,7 @@
-/* azkv-askpass.c: SSH_ASKPASS / GIT_ASKPASS program that answers from Key Vault. */
+/* azkv-askpass.c: an SSH_ASKPASS / GIT_ASKPASS answering from Key Vault. */
 #include "config.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -333,9 +332,12 @@ main(int argc, char **argv)
 		ret = azkv_exit_code(r);
 		goto out;
 	}
-	azkv_debug(ctx, "askpass: prompt matched rule %s", p.rule);
 	if (p.kind == PROMPT_KEY_PASSPHRASE && absolute_key_path(&p) != 0)
 		goto out;
+	azkv_debug(ctx, "askpass: prompt matched rule %s (%s%s%s%s%s)", p.rule,
+	    p.scheme ? p.scheme : "", p.scheme ? "://" : "",
+	    p.user ? p.user : "", p.user ? "@" : "",
+	    p.host ? p.host : p.path ? p.path : "");
 	if (choose_secret(ctx, &p, derived, sizeof(derived), &name) != 0)
 		goto out;
 	ret = answer(ctx, &p, name);

@@ -1,4 +1,4 @@
-/* prompt.h: classify an SSH_ASKPASS / GIT_ASKPASS prompt against an allow-list. */
+/* prompt.h: classify an SSH_ASKPASS / GIT_ASKPASS prompt by an allow-list. */
 #ifndef AZKV_ASKPASS_PROMPT_H
 #define AZKV_ASKPASS_PROMPT_H
 
