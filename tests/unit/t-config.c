@@ -106,6 +106,30 @@ test_syntax(void)
 	}
 }
 
+/* The system file is read first, so the user file's entries win. */
+static void
+test_layers(void)
+{
+	static const char sys[] = "[azkv]\nvault = sys\n[ssh \"h\"]\n"
+	    "secret = sys-secret\n[git]\nprefix = sysprefix\n";
+	static const char user[] = "[azkv]\nvault = user\n[ssh \"h\"]\n"
+	    "secret = user-secret\n";
+	struct azkv *ctx = azkv_new();
+
+	is_int(config_parse(ctx, "/etc/azkv/config", sys, strlen(sys), 1), 0,
+	    "system layer parses");
+	is_int(config_parse(ctx, "user", user, strlen(user), 0), 0,
+	    "user layer parses");
+	is_str(azkv_config_get(ctx, "ssh", "h", "secret"), "user-secret",
+	    "user file beats system file");
+	is_str(azkv_config_get(ctx, "git", NULL, "prefix"), "sysprefix",
+	    "system value kept when the user file has none");
+	ok(ctx->ncfg == 5 && ctx->cfg[0].system == 1 &&
+	    ctx->cfg[4].system == 0, "entries remember their layer");
+	is_int(ctx->cfg[1].line, 4, "entries remember their line");
+	azkv_free(ctx);
+}
+
 static void
 test_limits(void)
 {
@@ -337,6 +361,7 @@ main(void)
 	}
 	umask(022);
 	test_syntax();
+	test_layers();
 	test_limits();
 	test_precedence();
 	test_errors();
