@@ -57,18 +57,131 @@ default_port(const char *scheme)
 	return NULL;
 }
 
+/* The request's URL parts, each variant a section URL may spell. */
+struct parts {
+	const char	*scheme;
+	const char	*users[2];	/* encoded user, then none */
+	int		 nusers;
+	const char	*ports[2];	/* as sent and/or default, NULL: none */
+	int		 nports;
+	const char	*path;		/* without leading '/' */
+	char		*cand;
+	size_t		 candlen;
+};
+
+/* Try every section URL for one host spelling, longest path first. */
+static const char *
+try_host(const struct azkv *ctx, struct parts *pt, const char *host,
+    const char *key)
+{
+	const char *v, *slash;
+	size_t plen = strlen(pt->path);
+	int u, p, s, r;
+
+	for (;;) {
+		for (u = 0; u < pt->nusers; u++)
+			for (p = 0; p < pt->nports; p++)
+				for (s = 0; s < 2; s++) {
+					r = snprintf(pt->cand, pt->candlen,
+					    "%s://%s%s%s%s%s%s%.*s%s",
+					    pt->scheme,
+					    pt->users[u] ? pt->users[u] : "",
+					    pt->users[u] ? "@" : "", host,
+					    pt->ports[p] ? ":" : "",
+					    pt->ports[p] ? pt->ports[p] : "",
+					    plen > 0 ? "/" : "", (int)plen,
+					    pt->path, s ? "/" : "");
+					if (r < 0 || (size_t)r >= pt->candlen)
+						continue;
+					v = azkv_config_get(ctx, "git", pt->cand,
+					    key);
+					if (v != NULL)
+						return v;
+				}
+		if (plen == 0)
+			return NULL;
+		slash = memrchr(pt->path, '/', plen);
+		plen = slash != NULL ? (size_t)(slash - pt->path) : 0;
+	}
+}
+
+static int
+popcount(unsigned int m)
+{
+	int n = 0;
+
+	for (; m != 0; m &= m - 1)
+		n++;
+	return n;
+}
+
+/*
+ * Host spellings with '*' for whole labels, fewer stars first, like git's
+ * "*.example.com" (a star matches one label). Hosts of more than
+ * WILD_LABELS labels, IP literals and empty hosts get no wildcards.
+ */
+#define WILD_LABELS	8
+
+static const char *
+try_wildcards(const struct azkv *ctx, struct parts *pt, const char *host,
+    const char *key)
+{
+	const char *labels[WILD_LABELS], *p, *v = NULL;
+	size_t lens[WILD_LABELS], off;
+	unsigned int mask;
+	char *w;
+	int n = 0, stars, i;
+
+	if (*host == '\0' || strchr(host, '[') != NULL ||
+	    strspn(host, "0123456789.") == strlen(host))
+		return NULL;
+	for (p = host; n < WILD_LABELS; n++) {
+		labels[n] = p;
+		lens[n] = strcspn(p, ".");
+		p += lens[n];
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	if (n == WILD_LABELS)
+		return NULL;
+	n++;
+	if ((w = malloc(strlen(host) + 1)) == NULL)
+		return NULL;
+	for (stars = 1; stars <= n && v == NULL; stars++) {
+		for (mask = 1; mask < (1u << n) && v == NULL; mask++) {
+			if (popcount(mask) != stars)
+				continue;
+			for (i = 0, off = 0; i < n; i++) {
+				if (i > 0)
+					w[off++] = '.';
+				if (mask & (1u << i))
+					w[off++] = '*';
+				else {
+					memcpy(w + off, labels[i], lens[i]);
+					off += lens[i];
+				}
+			}
+			w[off] = '\0';
+			v = try_host(ctx, pt, w, key);
+		}
+	}
+	free(w);
+	return v;
+}
+
 const char *
 urlmatch_get(const struct azkv *ctx, const struct credential *c,
     const char *key)
 {
-	const char *host, *colon, *port = NULL, *dport, *path, *v = NULL;
-	const char *users[2], *ports[2], *slash;
-	char *scheme = NULL, *hostname = NULL, *user = NULL, *cand = NULL;
-	size_t candlen, plen, hlen;
-	int nusers = 0, nports = 0, u, p, s, r;
+	struct parts pt;
+	const char *host, *colon, *port = NULL, *dport, *v = NULL;
+	char *scheme = NULL, *hostname = NULL, *user = NULL;
+	size_t hlen;
 
 	if (c->protocol == NULL)
 		return NULL;
+	memset(&pt, 0, sizeof(pt));
 	host = c->host != NULL ? c->host : "";
 	hlen = strlen(host);
 	colon = strrchr(host, ':');
@@ -81,57 +194,33 @@ urlmatch_get(const struct azkv *ctx, const struct credential *c,
 	if ((scheme = lower_dup(c->protocol, strlen(c->protocol))) == NULL ||
 	    (hostname = lower_dup(host, hlen)) == NULL)
 		goto out;
+	pt.scheme = scheme;
 	if (c->username != NULL && c->username[0] != '\0') {
 		if ((user = user_encode(c->username)) == NULL)
 			goto out;
-		users[nusers++] = user;
+		pt.users[pt.nusers++] = user;
 	}
-	users[nusers++] = NULL;
+	pt.users[pt.nusers++] = NULL;
 	dport = default_port(scheme);
 	if (port != NULL)
-		ports[nports++] = port;
+		pt.ports[pt.nports++] = port;
 	if (port == NULL || (dport != NULL && strcmp(port, dport) == 0))
-		ports[nports++] = NULL;
+		pt.ports[pt.nports++] = NULL;
 	if (port == NULL && dport != NULL)
-		ports[nports++] = dport;
-
-	path = c->path != NULL ? c->path : "";
-	while (*path == '/')
-		path++;
-	plen = strlen(path);
-	candlen = strlen(scheme) + strlen(hostname) + plen + 16 +
+		pt.ports[pt.nports++] = dport;
+	pt.path = c->path != NULL ? c->path : "";
+	while (*pt.path == '/')
+		pt.path++;
+	pt.candlen = strlen(scheme) + strlen(hostname) + strlen(pt.path) + 16 +
 	    (user != NULL ? strlen(user) : 0) + (port != NULL ? strlen(port) : 5);
-	if ((cand = malloc(candlen)) == NULL)
+	if ((pt.cand = malloc(pt.candlen)) == NULL)
 		goto out;
-	for (;;) {
-		for (u = 0; u < nusers; u++)
-			for (p = 0; p < nports; p++)
-				for (s = 0; s < 2; s++) {
-					r = snprintf(cand, candlen,
-					    "%s://%s%s%s%s%s%s%.*s%s",
-					    scheme,
-					    users[u] ? users[u] : "",
-					    users[u] ? "@" : "", hostname,
-					    ports[p] ? ":" : "",
-					    ports[p] ? ports[p] : "",
-					    plen > 0 ? "/" : "", (int)plen, path,
-					    s ? "/" : "");
-					if (r < 0 || (size_t)r >= candlen)
-						continue;
-					v = azkv_config_get(ctx, "git", cand,
-					    key);
-					if (v != NULL)
-						goto out;
-				}
-		if (plen == 0)
-			break;
-		slash = plen > 0 ? memrchr(path, '/', plen) : NULL;
-		plen = slash != NULL ? (size_t)(slash - path) : 0;
-	}
+	if ((v = try_host(ctx, &pt, hostname, key)) == NULL)
+		v = try_wildcards(ctx, &pt, hostname, key);
  out:
 	free(scheme);
 	free(hostname);
 	free(user);
-	free(cand);
+	free(pt.cand);
 	return v;
 }

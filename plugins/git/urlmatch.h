@@ -12,8 +12,9 @@ struct azkv;
  * scheme and host are c's (case-insensitive; a default port may be
  * written or left out), its user, if any, is c's username
  * (percent-encoded), and its path, if any, is a prefix of c's path at a
- * '/' boundary. A longer path wins, then a section naming the user.
- * Borrowed from the context.
+ * '/' boundary. A '*' host label matches any one label. An exact host
+ * wins over a wildcard, then a longer path, then a section naming the
+ * user. Borrowed from the context.
  */
 const char *urlmatch_get(const struct azkv *ctx, const struct credential *c,
 	    const char *key);

@@ -528,6 +528,18 @@ static const struct url_case url_cases[] = {
 	    "org" },
 	{ "section with a written default port", "http", "example.org", NULL,
 	    NULL, "ex80" },
+	{ "wildcard label", "https", "a.example.net", NULL, NULL, "wild" },
+	{ "exact host beats wildcard", "https", "exact.example.net",
+	    "org/x.git", NULL, "exact" },
+	{ "wildcard with a longer path loses to exact", "https",
+	    "exact.example.net", "deep/x.git", NULL, "exact" },
+	{ "wildcard path section", "https", "b.example.net", "deep/x.git",
+	    NULL, "wild-deep" },
+	{ "a star is one label", "https", "a.b.example.net", NULL, NULL,
+	    NULL },
+	{ "a star is not empty", "https", "example.net", NULL, NULL, NULL },
+	{ "no wildcard for IP addresses", "https", "10.0.0.1", NULL, NULL,
+	    NULL },
 };
 
 static void
@@ -539,7 +551,11 @@ test_urlmatch(void)
 	    "[git \"https://github.com/org/\"]\n\tsecret = org\n"
 	    "[git \"https://github.com/org/team\"]\n\tsecret = team\n"
 	    "[git \"https://bot%40corp@github.com\"]\n\tsecret = bot\n"
-	    "[git \"http://example.org:80\"]\n\tsecret = ex80\n";
+	    "[git \"http://example.org:80\"]\n\tsecret = ex80\n"
+	    "[git \"https://*.example.net\"]\n\tsecret = wild\n"
+	    "[git \"https://*.example.net/deep\"]\n\tsecret = wild-deep\n"
+	    "[git \"https://exact.example.net\"]\n\tsecret = exact\n"
+	    "[git \"https://*.0.0.1\"]\n\tsecret = ip\n";
 	const struct url_case *t;
 	struct credential c;
 	struct azkv *ctx;
