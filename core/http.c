@@ -417,9 +417,14 @@ map_error(struct azkv *ctx, CURLcode cr, const struct xfer *x,
 {
 	const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(cr);
 
-	if (x->body_err == AZKV_ERR_PROTOCOL)
+	if (x->body_err == AZKV_ERR_PROTOCOL && x->resp->body.max ==
+	    AZKV_BODY_MAX)
 		return seterr(ctx, AZKV_ERR_PROTOCOL,
 		    "reply from %s larger than 1 MiB", host);
+	if (x->body_err == AZKV_ERR_PROTOCOL)
+		return seterr(ctx, AZKV_ERR_PROTOCOL,
+		    "reply from %s larger than %zu bytes", host,
+		    x->resp->body.max);
 	if (x->body_err != 0 || x->hdr_err != 0)
 		return seterr(ctx, AZKV_ERR_NOMEM,
 		    "out of memory reading the reply from %s", host);
@@ -473,6 +478,9 @@ http_do(struct azkv *ctx, const struct http_req *req, struct http_resp *resp)
 	http_global_init();
 	memset(&x, 0, sizeof(x));
 	errbuf[0] = '\0';
+	buf_reset(&resp->body);
+	resp_headers_clear(resp);
+	resp->status = 0;
 	url_host(req->url, host, sizeof(host));
 	if (global_rc != 0)
 		return seterr(ctx, AZKV_ERR_INTERNAL,
@@ -519,9 +527,6 @@ http_do(struct azkv *ctx, const struct http_req *req, struct http_resp *resp)
 	}
 	hdrs = t;
 
-	buf_reset(&resp->body);
-	resp_headers_clear(resp);
-	resp->status = 0;
 	x.resp = resp;
 	if (set_options(ctx, h, req, &x, hdrs, errbuf, total_ms,
 	    connect_ms) != 0) {
@@ -553,6 +558,7 @@ http_do(struct azkv *ctx, const struct http_req *req, struct http_resp *resp)
 	if (*slot != NULL) {
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 		curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
 	}
 	curl_slist_free_all(hdrs);
 	azkv_wipe(&x, sizeof(x));

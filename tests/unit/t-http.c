@@ -442,9 +442,14 @@ test_failures(struct azkv *ctx)
 	req.pin_sha1 = NULL;
 	is_int(nconn() - before, 0, "none of these connected");
 
+	is_int(get(ctx, HTTP_IDENTITY, "/401", &resp), 0, "a 401 first");
+	before = nconn();
 	ctx->deadline = time(NULL) - 1;
 	is_int(http_do(ctx, &req, &resp), AZKV_ERR_TIMEOUT,
 	    "past deadline: no request");
+	ok(resp.status == 0 && resp.retry_after == NULL &&
+	    resp.www_authenticate == NULL && resp.body.len == 0,
+	    "a failed request leaves no earlier reply behind");
 	is_int(nconn() - before, 0, "still no connection");
 	is_int(http_sleep(ctx, 10), AZKV_ERR_TIMEOUT, "past deadline: sleep");
 	ctx_deadline_clear(ctx);
