@@ -214,6 +214,17 @@ is "$?" 2 "no argument: usage, exit 2"
 "$AP" a b >"$T/out" 2>"$T/err" </dev/null
 is "$?" 2 "two arguments: usage, exit 2"
 
+# ---- a broken config file ------------------------------------------------------
+printf '[ssh "x"\n' >"$T/bad.conf"
+AZKV_CONFIG=$T/bad.conf SSH_ASKPASS_PROMPT=none "$AP" "x" >"$T/out" 2>&1
+is "$?" 0 "SSH_ASKPASS_PROMPT=none exits 0 before reading any config"
+AZKV_CONFIG=$T/bad.conf run "$hostkey"
+is "$rc" 1 "a refused prompt stays a refusal (1) with a broken config"
+AZKV_CONFIG=$T/bad.conf run "alice@db.example's password: "
+is "$rc" 2 "an allowed prompt with a broken config: exit 2"
+like "$(cat "$T/err")" 'bad.conf:1' "... naming the file and line"
+AZKV_CONFIG=$T/config	# a prefix assignment to a function may persist
+
 # ---- stdin is never read ------------------------------------------------------
 printf 'git-protocol-data\n' >"$T/stdin"
 { "$AP" "alice@db.example's password: " >/dev/null 2>&1; cat >"$T/rest"; } \
