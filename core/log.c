@@ -14,7 +14,7 @@ void
 log_debug(const struct azkv *ctx, const char *fmt, ...)
 {
 	va_list ap;
-	char line[1024];
+	char line[1024], *p;
 	int n;
 
 	if (ctx == NULL || !ctx->debug)
@@ -24,6 +24,10 @@ log_debug(const struct azkv *ctx, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
+	/* text from servers (request ids, curl errors) must not drive a tty */
+	for (p = line; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	/* one write per line, so concurrent processes do not interleave */
 	fprintf(stderr, "azkv: debug: %s%s\n", line,
 	    (size_t)n >= sizeof(line) ? "..." : "");

@@ -123,6 +123,9 @@ respond(struct conn *c, const char *req, size_t reqlen)
 	} else if (strncmp(path, "/redirect", 9) == 0) {
 		send_str(fd, "HTTP/1.1 302 Found\r\nLocation: /ok\r\n"
 		    "Content-Length: 0\r\n\r\n");
+	} else if (strncmp(path, "/escape", 7) == 0) {
+		send_str(fd, "HTTP/1.1 200 OK\r\nx-ms-request-id: a\x1b[2Jb\r\n"
+		    "Content-Length: 0\r\n\r\n");
 	} else if (strncmp(path, "/echo", 5) == 0) {
 		snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\n"
 		    "Content-Length: %zu\r\n\r\n", reqlen);
@@ -576,6 +579,25 @@ test_debug_log(struct azkv *ctx)
 	    NULL && strstr(log, "SIGSECRET") == NULL &&
 	    strstr(log, "PASSWD") == NULL, "no secret in the debug log");
 	ok(strchr(log, '\n') == log + strlen(log) - 1, "one line");
+
+	if ((f = tmpfile()) == NULL)
+		return;
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fileno(f), 2);
+	ctx->debug = 1;
+	is_int(get(ctx, HTTP_IDENTITY, "/escape", &resp), 0,
+	    "reply with an escape sequence in x-ms-request-id");
+	ctx->debug = 0;
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(f);
+	n = fread(log, 1, sizeof(log) - 1, f);
+	log[n] = '\0';
+	fclose(f);
+	ok(strchr(log, '\x1b') == NULL && strstr(log, "a?[2Jb") != NULL,
+	    "control characters neutralised in the debug log");
 	http_resp_release(&resp);
 }
 
