@@ -99,9 +99,28 @@ is "$(reads "$PWNAME")" 1 \
 is "$(accepted password)" 2 "... no further accepted login (sftp was #2)"
 emu_ctl secret-set "$PWNAME" - <"$T/pw" >/dev/null
 
+# git over ssh: ssh's askpass runs while git's protocol pipe is stdin
+if command -v git >/dev/null 2>&1; then
+	git init -q -b main "$T/gsrc" && printf 'over ssh\n' >"$T/gsrc/f" &&
+	git -C "$T/gsrc" add f &&
+	git -C "$T/gsrc" -c user.name=t -c user.email=t@t commit -q -m one &&
+	git clone -q --bare "$T/gsrc" "$HOMEDIR/r.git" &&
+	chown -R "$(stat -c %u:%g "$HOMEDIR")" "$HOMEDIR/r.git"
+	gssh="ssh -F $SSHD_SSH_CONFIG -o NumberOfPasswordPrompts=1"
+	gssh="$gssh -o PreferredAuthentications=password"
+	GIT_SSH_COMMAND=$gssh GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null \
+		askpass_ssh git clone -q "$U@sshd-test:r.git" "$T/gclone"
+	is "$rc" 0 "git clone over ssh with the password from the vault"
+	is "$(cat "$T/gclone/f" 2>/dev/null)" "over ssh" "... the content arrived"
+else
+	skip "git not installed"
+	skip "git not installed"
+fi
+
 # ---- unknown host key: never answered -------------------------------------
 : >"$T/empty_known_hosts"
 rm -f "$HOMEDIR/hostkey-marker"
+logins_before=$(accepted password)
 emu_ctl clear-log >/dev/null
 # shellcheck disable=SC2086
 AZKV_DEBUG=1 askpass_ssh ssh $SSHOPTS \
@@ -115,7 +134,7 @@ like "$(cat "$T/err")" 'not answering this prompt \(host key question\)' \
 	"... because azkv-askpass refused the host key question"
 ok "$([ ! -e "$HOMEDIR/hostkey-marker" ]; echo $?)" \
 	"... the remote command never ran"
-is "$(accepted password)" 2 "... sshd accepted no login"
+is "$(accepted password)" "$logins_before" "... sshd accepted no login"
 ok "$([ ! -s "$T/empty_known_hosts" ]; echo $?)" \
 	"... the host key was not added to known_hosts"
 is "$(emu_ctl count vault)" 0 "... and the vault was never asked"
