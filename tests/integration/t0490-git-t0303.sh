@@ -5,9 +5,12 @@
 #
 # The source tree is $AZKV_GIT_SRC when set, else it is fetched once with
 # `apt-get source git=<installed version>` (needs the deb-src entries that
-# scripts/install-deps adds) into $top_builddir/tests/git-src, where the
-# few pieces test-lib.sh needs (GIT-BUILD-OPTIONS, templates, test-tool) are
-# built once. The installed git is the git under test (GIT_TEST_INSTALLED).
+# scripts/install-deps adds) into a cache outside the build tree, so that
+# every build (in-tree, distcheck, sanitizers) shares it:
+# ${AZKV_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/azkv-test}/git-src/.
+# The few pieces test-lib.sh needs (GIT-BUILD-OPTIONS, templates, test-tool)
+# are built there once, under a lock. The installed git is the git under
+# test (GIT_TEST_INSTALLED); nothing is written into the source tree after.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/emu.sh"
 
@@ -15,51 +18,54 @@ gitbin=$(command -v git) || skip_all "git not installed"
 pkgver=$(dpkg-query -W -f='${Version}' git 2>/dev/null) ||
 	skip_all "git is not a Debian package here; set AZKV_GIT_SRC to a git source tree"
 
-git_src_tree() {	# the source tree matching the installed git, fetched if needed
+# git_src_prepare: print the source tree, fetching and building as needed;
+# messages on stderr. Non-zero when there is no usable tree.
+git_src_prepare() {
 	if [ -n "${AZKV_GIT_SRC:-}" ]; then
-		echo "$AZKV_GIT_SRC"
-		return
-	fi
-	# No ':' in the path: test-lib.sh puts the tree into PATH.
-	cache=$top_builddir/tests/git-src/$(printf %s "$pkgver" | tr -c 'A-Za-z0-9.+-' _)
-	tree=$(ls -d "$cache"/git-*/ 2>/dev/null | head -n 1)
-	if [ -z "$tree" ]; then
+		tree=$AZKV_GIT_SRC
+	else
+		root=${AZKV_TEST_CACHE:-${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/azkv-test}
+		# No ':' in the path: test-lib.sh puts the tree into PATH.
+		cache=$root/git-src/$(printf %s "$pkgver" | tr -c 'A-Za-z0-9.+-' _)
 		mkdir -p "$cache" || return 1
-		(cd "$cache" && timeout 600 apt-get source -q "git=$pkgver") \
-			>"$cache/fetch.log" 2>&1 || {
-			sed 's/^/# /' "$cache/fetch.log" | tail -n 5 >&2
-			rm -rf "$cache"
-			return 1
-		}
+		exec 9>"$cache.lock"
+		flock -w 3600 9 || { echo "cannot lock $cache.lock" >&2; return 1; }
 		tree=$(ls -d "$cache"/git-*/ 2>/dev/null | head -n 1)
+		if [ -z "$tree" ]; then
+			if ! (cd "$cache" && timeout 600 apt-get source -q "git=$pkgver") \
+			    >"$cache/fetch.log" 2>&1; then
+				tail -n 5 "$cache/fetch.log" >&2
+				rm -rf "$cache"
+				return 2
+			fi
+			tree=$(ls -d "$cache"/git-*/ 2>/dev/null | head -n 1)
+		fi
+		tree=${tree%/}
 	fi
-	echo "${tree%/}"
+	[ -f "$tree/t/t0303-credential-external.sh" ] || return 2
+	if [ ! -x "$tree/t/helper/test-tool" ] || [ ! -f "$tree/GIT-BUILD-OPTIONS" ] ||
+	    [ ! -d "$tree/templates/blt" ]; then
+		echo "building test-tool, GIT-BUILD-OPTIONS and templates in $tree" >&2
+		(
+			cd "$tree" &&
+			timeout 3000 make -j2 NO_GETTEXT=1 NO_TCLTK=1 NO_PERL=1 NO_PYTHON=1 \
+				GIT-BUILD-OPTIONS t/helper/test-tool &&
+			timeout 600 make -C templates NO_PERL=1
+		) >"$T/build.log" 2>&1 || { tail -n 20 "$T/build.log" >&2; return 1; }
+	fi
+	exec 9>&-
+	echo "$tree"
 }
 
-src=$(git_src_tree 2>"$T/fetch.err")
-if [ -z "$src" ] || [ ! -f "$src/t/t0303-credential-external.sh" ]; then
-	cat "$T/fetch.err"
+src=$(git_src_prepare 2>"$T/prepare.err")
+rc=$?
+sed 's/^/# /' "$T/prepare.err"
+if [ $rc -eq 2 ]; then
 	skip_all "no git source for $pkgver: 'apt-get source git' failed (deb-src entries from scripts/install-deps and network needed) and AZKV_GIT_SRC is unset"
 fi
+ok $rc "git source tree with test-tool for $pkgver"
+[ $rc -eq 0 ] || { done_testing; exit 1; }
 diag "git source: $src"
-
-# What test-lib.sh needs, built once (a few minutes the first time).
-if [ ! -x "$src/t/helper/test-tool" ] || [ ! -f "$src/GIT-BUILD-OPTIONS" ] ||
-    [ ! -d "$src/templates/blt" ]; then
-	diag "building test-tool, GIT-BUILD-OPTIONS and templates in $src"
-	(
-		cd "$src" &&
-		timeout 3000 make -j2 NO_GETTEXT=1 NO_TCLTK=1 NO_PERL=1 NO_PYTHON=1 \
-			GIT-BUILD-OPTIONS t/helper/test-tool &&
-		timeout 600 make -C templates NO_PERL=1
-	) >"$T/build.log" 2>&1
-	ok $? "build git's test-tool"
-	[ -x "$src/t/helper/test-tool" ] || {
-		tail -n 20 "$T/build.log" | sed 's/^/#   /'
-		done_testing
-		exit 1
-	}
-fi
 
 emu_start || { echo "Bail out! emulator did not start"; exit 1; }
 emu_env
@@ -70,6 +76,7 @@ emu_env
 	cd "$src/t" &&
 	GIT_TEST_INSTALLED=$(dirname "$gitbin") \
 	GIT_TEST_CREDENTIAL_HELPER=azkv \
+	TEST_OUTPUT_DIRECTORY_OVERRIDE=$T/git-test-output \
 	timeout 900 sh ./t0303-credential-external.sh -v --root="$T/trash"
 ) >"$T/t0303.out" 2>&1
 rc=$?
