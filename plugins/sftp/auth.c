@@ -182,7 +182,7 @@ int
 auth_login(struct conn *c, const char *user, const struct auth_cfg *a,
     const struct creds *cr)
 {
-	const char *pp = cr->passphrase != NULL ? cr->passphrase : NULL;
+	const char *pp = cr->passphrase;
 	char *list = NULL;
 	unsigned int ul = (unsigned int)strlen(user);
 	int rc, ret = AZKV_EXIT_DENIED;

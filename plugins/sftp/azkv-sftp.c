@@ -230,9 +230,13 @@ home_file(const char *rel)
 	return path_join(home, rel);
 }
 
-/* Open conns[0..n-1]; the first is verified against known hosts/pin. */
+/*
+ * Open conns[0..*n-1]; the first is verified against known hosts or the
+ * pin, the others must show the same key. An extra connection that cannot
+ * be made only lowers *n. Returns 0 or an exit code.
+ */
 static int
-connect_all(struct conn *conns, int n, const struct dest *d, int port,
+connect_all(struct conn *conns, int *n, const struct dest *d, int port,
     struct hostkey_cfg *hk, int timeout_ms)
 {
 	struct hostkey_cfg pinned;
@@ -247,7 +251,7 @@ connect_all(struct conn *conns, int n, const struct dest *d, int port,
 		return AZKV_EXIT_RUNTIME;
 	if ((r = hostkey_verify(&conns[0], hk, d->host, port)) != 0)
 		return r;
-	if (n == 1)
+	if (*n == 1)
 		return 0;
 	/* more streams: the same host key, of the same type */
 	if (hostkey_fingerprint(&conns[0], fp, sizeof(fp)) != 0)
@@ -255,14 +259,19 @@ connect_all(struct conn *conns, int n, const struct dest *d, int port,
 	memset(&pinned, 0, sizeof(pinned));
 	pinned.pin = fp;
 	hkm = libssh2_session_methods(conns[0].s, LIBSSH2_METHOD_HOSTKEY);
-	for (i = 1; i < n; i++) {
-		if (conn_open(&conns[i], d->host, port, timeout_ms) != 0)
-			return AZKV_EXIT_RUNTIME;
-		if (hkm != NULL)
-			libssh2_session_method_pref(conns[i].s,
-			    LIBSSH2_METHOD_HOSTKEY, hkm);
-		if (conn_handshake(&conns[i], d->host) != 0)
-			return AZKV_EXIT_RUNTIME;
+	for (i = 1; i < *n; i++) {
+		if (conn_open(&conns[i], d->host, port, timeout_ms) != 0 ||
+		    (hkm != NULL && libssh2_session_method_pref(conns[i].s,
+		    LIBSSH2_METHOD_HOSTKEY, hkm) != 0) ||
+		    conn_handshake(&conns[i], d->host) != 0) {
+			if (conn_interrupted)
+				return AZKV_EXIT_RUNTIME;
+			msg_err("warning: continuing with %d stream%s", i,
+			    i == 1 ? "" : "s");
+			conn_close(&conns[i]);
+			*n = i;
+			return 0;
+		}
 		if ((r = hostkey_verify(&conns[i], &pinned, d->host, port)) != 0)
 			return r;
 	}
@@ -284,7 +293,7 @@ upload_all(struct conn *conns, int nconn, const struct plan *p,
 {
 	struct conn *c = &conns[0];
 	const char *root = *rpath ? rpath : ".";
-	char *dir = NULL, *target = NULL, *parent = NULL;
+	char *target = NULL, *parent = NULL;
 	const char *rel;
 	size_t i, len, nsrc = 0;
 	int into, r, ret = AZKV_EXIT_RUNTIME;
@@ -339,8 +348,8 @@ upload_all(struct conn *conns, int nconn, const struct plan *p,
 				goto out;
 			continue;
 		}
-		if ((r = xfer_file(conns, nconn, p->v[i].local, &p->v[i].st,
-		    target, &o->xfer)) != 0) {
+		if ((r = xfer_file(conns, nconn, p->v[i].local, target,
+		    &o->xfer)) != 0) {
 			ret = r;
 			goto out;
 		}
@@ -348,7 +357,6 @@ upload_all(struct conn *conns, int nconn, const struct plan *p,
 	if (!conn_interrupted)
 		ret = 0;
  out:
-	free(dir);
 	free(parent);
 	free(target);
 	return ret;
@@ -413,6 +421,8 @@ main(int argc, char **argv)
 	memset(&hk, 0, sizeof(hk));
 	memset(&cr, 0, sizeof(cr));
 	memset(conns, 0, sizeof(conns));
+	for (i = 0; i < MAX_STREAMS; i++)
+		conns[i].fd = -1;
 	o.streams = 1;
 	o.xfer.atomic = 1;
 	o.xfer.mode = -1;
@@ -646,7 +656,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	nopen = nconn;
-	if ((ret = connect_all(conns, nconn, &d, d.port, &hk,
+	if ((ret = connect_all(conns, &nconn, &d, d.port, &hk,
 	    o.timeout * 1000)) != 0)
 		goto out;
 

@@ -126,20 +126,27 @@ kh_port(int port)
 	return port == 22 ? -1 : port;
 }
 
+/* Append ",name" (or "name" when empty) to list; silently full. */
+static void
+list_add(char *list, size_t size, const char *name)
+{
+	size_t n = strlen(list);
+	int r;
+
+	r = snprintf(list + n, size - n, "%s%s", n ? "," : "", name);
+	if (r < 0 || (size_t)r >= size - n)
+		list[n] = '\0';
+}
+
 void
 hostkey_prefer(struct conn *c, const struct hostkey_cfg *cfg,
     const char *host, int port)
 {
 	LIBSSH2_KNOWNHOSTS *kh = NULL;
-	char pref[256] = "", all[256] = "";
+	char pref[256] = "";
 	size_t i;
 	int r;
 
-	for (i = 0; i < NKEYTYPES; i++) {
-		if (i > 0)
-			strncat(all, ",", sizeof(all) - strlen(all) - 1);
-		strncat(all, keytypes[i].name, sizeof(all) - strlen(all) - 1);
-	}
 	if (cfg->pin == NULL && (kh = kh_load(c, cfg)) != NULL) {
 		/* a dummy key: MISMATCH means an entry of this type exists */
 		for (i = 0; i < NKEYTYPES; i++) {
@@ -147,19 +154,16 @@ hostkey_prefer(struct conn *c, const struct hostkey_cfg *cfg,
 			    "x", 1, LIBSSH2_KNOWNHOST_TYPE_PLAIN |
 			    LIBSSH2_KNOWNHOST_KEYENC_RAW | keytypes[i].khbit,
 			    NULL);
-			if (r != LIBSSH2_KNOWNHOST_CHECK_MISMATCH &&
-			    r != LIBSSH2_KNOWNHOST_CHECK_MATCH)
-				continue;
-			if (*pref != '\0')
-				strncat(pref, ",", sizeof(pref) -
-				    strlen(pref) - 1);
-			strncat(pref, keytypes[i].name, sizeof(pref) -
-			    strlen(pref) - 1);
+			if (r == LIBSSH2_KNOWNHOST_CHECK_MISMATCH ||
+			    r == LIBSSH2_KNOWNHOST_CHECK_MATCH)
+				list_add(pref, sizeof(pref), keytypes[i].name);
 		}
 		libssh2_knownhost_free(kh);
 	}
+	/* nothing known (or a pin): OpenSSH's order, ed25519 first */
 	if (*pref == '\0')
-		memcpy(pref, all, sizeof(pref));
+		for (i = 0; i < NKEYTYPES; i++)
+			list_add(pref, sizeof(pref), keytypes[i].name);
 	msg_debug("host key types asked for: %s", pref);
 	if (libssh2_session_method_pref(c->s, LIBSSH2_METHOD_HOSTKEY,
 	    pref) != 0)

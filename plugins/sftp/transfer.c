@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "azkv.h"
@@ -377,8 +378,8 @@ abandon(struct conn *c, LIBSSH2_SFTP_HANDLE *h, const char *tmp, int keep)
 }
 
 int
-xfer_file(struct conn *conns, int nconn, const char *src,
-    const struct stat *st, const char *dst, const struct xfer_opts *o)
+xfer_file(struct conn *conns, int nconn, const char *src, const char *dst,
+    const struct xfer_opts *o)
 {
 	struct conn *c = &conns[0];
 	LIBSSH2_SFTP_ATTRIBUTES a;
@@ -394,7 +395,6 @@ xfer_file(struct conn *conns, int nconn, const char *src,
 	int fd = -1, rc, nstreams = 1, ret = AZKV_EXIT_RUNTIME;
 	int keep = o->resume, created = 0;
 
-	(void)st;
 	if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0 ||
 	    fstat(fd, &lst) != 0) {
 		msg_err("cannot read %s: %s", src, strerror(errno));

@@ -2,8 +2,6 @@
 #ifndef SFTP_TRANSFER_H
 #define SFTP_TRANSFER_H
 
-#include <sys/stat.h>
-
 #include "conn.h"
 
 /* Bytes handed to libssh2_sftp_write at once: 80 SFTP packets. */
@@ -21,12 +19,12 @@ struct xfer_opts {
 };
 
 /*
- * Upload the regular file `src` (stat in *st) to the remote path `dst`.
+ * Upload the regular file `src` to the remote path `dst`.
  * Uses conns[0], and conns[1..nconn-1] as extra streams for large files.
  * Never leaves a partial file under `dst` (unless atomic is off). Returns
  * 0 or an AZKV_EXIT_* code after printing a message naming the file.
  */
 int	xfer_file(struct conn *conns, int nconn, const char *src,
-	    const struct stat *st, const char *dst, const struct xfer_opts *o);
+	    const char *dst, const struct xfer_opts *o);
 
 #endif

@@ -100,6 +100,16 @@ OUT=$(azkv-sftp --known-hosts "$SSHD_KNOWN_HOSTS" -P "$(cat "$T/mute.port")" \
 is "$?" 1 "connection refused: exit 1"
 like "$OUT" "cannot connect" "connection refused: says so"
 
+# --- the server refuses extra connections: fewer streams, same result
+sshd_stop
+sshd_start "PermitRootLogin yes" "MaxStartups 1" ||
+	{ echo "Bail out! sshd restart"; exit 1; }
+head -c $((20 * 1024 * 1024)) /dev/urandom >"$L/mid"
+sftp_up --streams 3 --key-secret sshkey "$L/mid" "$SFTP_USER@127.0.0.1:$R/"
+is "$RC" 0 "extra stream connections refused: exit 0"
+like "$OUT" "continuing with 1 stream" "extra stream connections refused: says so"
+is "$(sha "$R/mid")" "$(sha "$L/mid")" "extra stream connections refused: same sha256"
+
 # --- full remote disk: a 2 MiB tmpfs visible only to a second sshd
 if [ "$(id -u)" -ne 0 ] || ! unshare -m true 2>/dev/null; then
 	skip "full disk: needs root and mount namespaces"
