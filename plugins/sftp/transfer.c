@@ -21,6 +21,7 @@
 
 #define XFER_MAX_STREAMS	16
 #define XFER_BUDGET		XFER_BUF	/* all streams together */
+#define TAIL_CHECK		(64 * 1024)	/* --resume compares this much */
 
 struct stream {
 	struct conn		*c;
@@ -354,6 +355,51 @@ replace(struct conn *c, const char *tmp, const char *dst)
 	return ret;
 }
 
+/*
+ * Before --resume: 1 when the last bytes (up to 64 KiB) of the remote part
+ * file equal the local file's at the same offsets, 0 when not, -1.
+ */
+static int
+tail_matches(struct conn *c, const char *path, int fd, uint64_t size)
+{
+	LIBSSH2_SFTP_HANDLE *h;
+	char *rbuf = NULL, *lbuf = NULL;
+	size_t want, got = 0;
+	ssize_t n;
+	int ret = -1;
+
+	want = size < TAIL_CHECK ? (size_t)size : TAIL_CHECK;
+	if (want == 0)
+		return 1;
+	if ((rbuf = malloc(want)) == NULL || (lbuf = malloc(want)) == NULL) {
+		free(rbuf);
+		return -1;
+	}
+	if ((h = open_remote(c, path, LIBSSH2_FXF_READ, 0)) == NULL)
+		goto out;
+	libssh2_sftp_seek64(h, size - want);
+	while (got < want) {
+		CONN_RETRY(c, n, libssh2_sftp_read(h, rbuf + got, want - got));
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (close_remote(c, h, path) != 0 || got != want) {
+		if (got != want)
+			say_remote(c, LIBSSH2_ERROR_SFTP_PROTOCOL, "read", path);
+		goto out;
+	}
+	if (pread(fd, lbuf, want, (off_t)(size - want)) != (ssize_t)want) {
+		ret = 0;
+		goto out;
+	}
+	ret = memcmp(rbuf, lbuf, want) == 0;
+ out:
+	free(rbuf);
+	free(lbuf);
+	return ret;
+}
+
 /* Best effort after a failure: close the handle, remove the temp file. */
 static void
 abandon(struct conn *c, LIBSSH2_SFTP_HANDLE *h, const char *tmp, int keep)
@@ -392,7 +438,7 @@ xfer_file(struct conn *conns, int nconn, const char *src, const char *dst,
 	unsigned long flags;
 	uint64_t size, off = 0;
 	long mode;
-	int fd = -1, rc, nstreams = 1, ret = AZKV_EXIT_RUNTIME;
+	int fd = -1, r = 0, rc, nstreams = 1, ret = AZKV_EXIT_RUNTIME;
 	int keep = o->resume, created = 0;
 
 	if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0 ||
@@ -419,14 +465,17 @@ xfer_file(struct conn *conns, int nconn, const char *src, const char *dst,
 			goto out;
 		}
 		if (rc == 0 && (a.flags & LIBSSH2_SFTP_ATTR_SIZE) &&
-		    a.filesize <= size) {
+		    a.filesize <= size && (r = tail_matches(c, target, fd,
+		    a.filesize)) == 1) {
 			off = a.filesize;
 			flags = LIBSSH2_FXF_WRITE;
 			msg_info("resuming %s at %llu of %llu bytes", target,
 			    (unsigned long long)off, (unsigned long long)size);
-		} else if (rc == 0)
-			msg_info("%s is larger than %s: starting over", target,
-			    src);
+		} else if (rc == 0 && r < 0)
+			goto out;
+		else if (rc == 0)
+			msg_info("%s does not continue %s: starting over",
+			    target, src);
 	} else if (o->atomic)
 		flags = LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT |
 		    LIBSSH2_FXF_EXCL;

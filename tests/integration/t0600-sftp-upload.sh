@@ -114,6 +114,11 @@ is "$RC" 0 "--resume: exit 0"
 like "$OUT" "resuming .* at 1000000 " "--resume: continued at the partial size"
 is "$(sha "$R/big2")" "$(sha "$L/big2")" "--resume: same sha256"
 ok "$([ ! -e "$R/.big2.azkv-resume.part" ]; echo $?)" "--resume: part file renamed"
+head -c 1000000 /dev/urandom >"$R/.big2.azkv-resume.part"
+sftp_up --resume --key-secret sshkey "$L/big2" "$dst/"
+is "$RC" 0 "--resume over a foreign part file: exit 0"
+like "$OUT" "does not continue .*starting over" "--resume: a part file of other contents is not continued"
+is "$(sha "$R/big2")" "$(sha "$L/big2")" "--resume over a foreign part file: same sha256"
 
 # --- --no-atomic writes the target directly
 sftp_up -v --no-atomic --key-secret sshkey "$L/f30001" "$dst/na"
