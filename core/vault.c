@@ -243,11 +243,15 @@ vault_request(struct azkv *ctx, struct vault_call *c, struct http_resp *resp)
 				/* the token was refused: drop it, ask again */
 				tokencache_drop(ctx, resource);
 				reauth = 1;
-				if (resp->www_authenticate == NULL)
-					continue;
 			}
-			if ((r = vault_challenge(ctx, c, resp,
-			    &resource)) != 0) {
+			r = vault_challenge(ctx, c, resp, &resource);
+			if (r == AZKV_ERR_PROTOCOL && reauth) {
+				/* e.g. a claims challenge: same resource */
+				log_debug(ctx, "vault: %s; retrying with a new "
+				    "token", azkv_last_error(ctx));
+				continue;
+			}
+			if (r != 0) {
 				ret = r;
 				goto wrap;
 			}
