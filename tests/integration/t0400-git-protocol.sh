@@ -122,6 +122,17 @@ username=x-access-token
 password=hunter2
 --
 EOF
+emu_ctl clear-log
+gc_check "warm get" 0 --secret pat --username u get <<EOF
+protocol=https
+host=example.com
+--
+username=u
+password=hunter2
+--
+EOF
+is "$(emu_ctl count vault)/$(emu_ctl count imds)" "1/0" \
+	"warm get: one vault request, no identity request"
 gc_check "options may follow the action" 0 get --secret pat --username bob <<EOF
 protocol=https
 host=github.com

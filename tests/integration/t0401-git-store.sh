@@ -39,6 +39,7 @@ is "$(gc_show "$name" contentType)" application/json "store: content type"
 is "$(gc_show "$name" value)" \
 	'{"version":1,"protocol":"https","host":"example.com","entries":[{"username":"store-user","password":"store-pass"}]}' \
 	"store: the document"
+emu_ctl clear-log
 gc_check "get without username" 0 get <<EOF
 protocol=https
 host=example.com
@@ -47,6 +48,8 @@ username=store-user
 password=store-pass
 --
 EOF
+is "$(emu_ctl count vault)/$(emu_ctl count imds)" "1/0" \
+	"warm store-mode get: one vault request, no identity request"
 gc_check "get: protocol must match" 0 get <<EOF
 protocol=http
 host=example.com
