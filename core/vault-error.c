@@ -207,6 +207,9 @@ vault_error_set(struct azkv *ctx, enum vault_op op,
 	rid[0] = '\0';
 	if (e->request_id[0])
 		snprintf(rid, sizeof(rid), " [request id %s]", e->request_id);
+	else if (e->client_id[0])
+		snprintf(rid, sizeof(rid), " [client request id %s]",
+		    e->client_id);
 	return seterr(ctx, cls, "%s: %s (%s)%s%s", prefix, what, status, hint,
 	    rid);
 }

@@ -64,7 +64,8 @@ struct vault_error {
 	long	 status;
 	char	 code[64];	/* error.code, "" when absent */
 	char	 inner[64];	/* innermost innererror.code, "" when absent */
-	char	 request_id[80];
+	char	 request_id[80];	/* x-ms-request-id */
+	char	 client_id[40];		/* ours, shown when there is no request id */
 };
 
 /* Fill *e from a reply; never fails (unknown parts stay ""). */

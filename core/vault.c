@@ -269,6 +269,7 @@ vault_request(struct azkv *ctx, struct vault_call *c, struct http_resp *resp)
 				continue;
 		}
 		vault_error_parse(resp, &e);
+		snprintf(e.client_id, sizeof(e.client_id), "%s", c->request_id);
 		ret = vault_error_set(ctx, c->op, c->t, &e);
 		goto out;
 	}

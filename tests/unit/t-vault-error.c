@@ -142,6 +142,19 @@ main(void)
 		http_resp_release(&resp);
 	}
 
+	/* without x-ms-request-id, our client request id is shown */
+	http_resp_init(&resp);
+	resp.status = 502;
+	vault_error_parse(&resp, &e);
+	snprintf(e.client_id, sizeof(e.client_id), "%s",
+	    "6f1c2a3b-0000-4000-8000-000000000001");
+	vault_error_set(ctx, VAULT_GET, &t, &e);
+	is_str(azkv_last_error(ctx), "cannot read secret 'ftpadmin' from "
+	    "'myvault': vault server error (502 Bad Gateway) [client request "
+	    "id 6f1c2a3b-0000-4000-8000-000000000001]",
+	    "no request id: the client request id instead");
+	http_resp_release(&resp);
+
 	/* a deep innererror chain (within json.c's depth cap) is walked */
 	http_resp_init(&resp);
 	resp.status = 403;
