@@ -121,6 +121,10 @@ is "$(emu_ctl count vault)" 3 "500 then 503: three requests"
 emu_ctl fault vault 'reset'
 run_get
 is "$rc" 0 "connection reset once: retried"
+emu_ctl fault vault 'truncated'
+run_get
+is "$rc" 0 "truncated body once: retried"
+is "$out" "pa55word" "truncated body once: then the whole value"
 emu_ctl fault vault '500x*:code=InternalError'
 run_get --timeout 4
 is "$rc" 1 "500 until the deadline: exit 1"
