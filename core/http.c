@@ -103,6 +103,12 @@ global_init_once(void)
 {
 	pin_self();
 	/*
+	 * libcurl's OpenSSL backend writes every TLS session key to the file
+	 * SSLKEYLOGFILE names, which would let anyone holding a capture read
+	 * the secrets. It reads the variable once, in the global init below.
+	 */
+	(void)unsetenv("SSLKEYLOGFILE");
+	/*
 	 * Only succeeds before OpenSSL's first allocation; if something
 	 * initialised it earlier, its buffers are simply not wiped.
 	 */
