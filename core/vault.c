@@ -203,7 +203,8 @@ vault_request(struct azkv *ctx, struct vault_call *c, struct http_resp *resp)
 		ret = seterr(ctx, AZKV_ERR_UNTRUSTED, "'%s' is not a Key Vault "
 		    "host (*.vault.azure.net, *.vault.azure.cn, "
 		    "*.vault.usgovcloudapi.net, *.managedhsm.azure.net); "
-		    "name it in AZKV_ALLOW_VAULT_HOST to use it", c->t->host);
+		    "name it in allow-vault-host (AZKV_ALLOW_VAULT_HOST) to use "
+		    "it", c->t->host);
 		goto wrap;
 	}
 	if ((known = vault_challenge_lookup(ctx, c->t->host)) != NULL &&
