@@ -261,7 +261,7 @@ connect_all(struct conn *conns, int *n, const struct dest *d, int port,
 	hkm = libssh2_session_methods(conns[0].s, LIBSSH2_METHOD_HOSTKEY);
 	for (i = 1; i < *n; i++) {
 		if (conn_open(&conns[i], d->host, port, timeout_ms) != 0 ||
-		    (hkm != NULL && libssh2_session_method_pref(conns[i].s,
+		    (hkm != NULL && conn_method_pref(&conns[i],
 		    LIBSSH2_METHOD_HOSTKEY, hkm) != 0) ||
 		    conn_handshake(&conns[i], d->host) != 0) {
 			if (conn_interrupted)

@@ -212,16 +212,50 @@ conn_open(struct conn *c, const char *host, int port, int timeout_ms)
 	}
 	libssh2_session_set_blocking(c->s, 0);
 	libssh2_session_flag(c->s, LIBSSH2_FLAG_COMPRESS, 0);
-	if (libssh2_session_method_pref(c->s, LIBSSH2_METHOD_CRYPT_CS,
-	    cipher_pref) != 0 ||
-	    libssh2_session_method_pref(c->s, LIBSSH2_METHOD_CRYPT_SC,
-	    cipher_pref) != 0 ||
-	    libssh2_session_method_pref(c->s, LIBSSH2_METHOD_MAC_CS,
-	    mac_pref) != 0 ||
-	    libssh2_session_method_pref(c->s, LIBSSH2_METHOD_MAC_SC,
-	    mac_pref) != 0)
-		msg_debug("cannot set cipher preferences: %s", conn_why(c));
+	conn_method_pref(c, LIBSSH2_METHOD_CRYPT_CS, cipher_pref);
+	conn_method_pref(c, LIBSSH2_METHOD_CRYPT_SC, cipher_pref);
+	conn_method_pref(c, LIBSSH2_METHOD_MAC_CS, mac_pref);
+	conn_method_pref(c, LIBSSH2_METHOD_MAC_SC, mac_pref);
 	return 0;
+}
+
+int
+conn_method_pref(struct conn *c, int method, const char *wanted)
+{
+	const char **algs = NULL;
+	const char *p, *e;
+	char list[512];
+	size_t n = 0, len;
+	int i, nalgs, r = -1;
+
+	/* pass only names this libssh2 has (1.10 mis-strips unknown ones) */
+	if ((nalgs = libssh2_session_supported_algs(c->s, method, &algs)) <= 0)
+		return -1;
+	list[0] = '\0';
+	for (p = wanted; *p != '\0'; p = *e ? e + 1 : e) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		len = (size_t)(e - p);
+		for (i = 0; i < nalgs; i++) {
+			if (strlen(algs[i]) != len || memcmp(algs[i], p, len) != 0)
+				continue;
+			if (n + len + 2 > sizeof(list))
+				break;
+			if (n > 0)
+				list[n++] = ',';
+			memcpy(list + n, p, len);
+			n += len;
+			list[n] = '\0';
+			break;
+		}
+	}
+	libssh2_free(c->s, algs);
+	if (n > 0)
+		r = libssh2_session_method_pref(c->s, method, list);
+	if (r != 0)
+		msg_debug("cannot prefer %s: %s", wanted, conn_why(c));
+	return r;
 }
 
 int

@@ -31,6 +31,12 @@ struct conn {
  */
 int	conn_open(struct conn *c, const char *host, int port, int timeout_ms);
 
+/*
+ * Prefer the methods of the comma list `wanted` that this libssh2 has,
+ * in that order (before the handshake). 0, or -1 when none is available.
+ */
+int	conn_method_pref(struct conn *c, int method, const char *wanted);
+
 /* SSH handshake; logs the negotiated algorithms with -v. 0 or -1. */
 int	conn_handshake(struct conn *c, const char *host);
 

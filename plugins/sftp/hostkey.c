@@ -165,9 +165,7 @@ hostkey_prefer(struct conn *c, const struct hostkey_cfg *cfg,
 		for (i = 0; i < NKEYTYPES; i++)
 			list_add(pref, sizeof(pref), keytypes[i].name);
 	msg_debug("host key types asked for: %s", pref);
-	if (libssh2_session_method_pref(c->s, LIBSSH2_METHOD_HOSTKEY,
-	    pref) != 0)
-		msg_debug("cannot set host key preference: %s", conn_why(c));
+	conn_method_pref(c, LIBSSH2_METHOD_HOSTKEY, pref);
 }
 
 /* Append "name type base64" to the accept-new file (0600, ~/.ssh 0700). */

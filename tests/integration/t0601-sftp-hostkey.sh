@@ -13,6 +13,7 @@ printf 'x\n' >"$L/x"
 edfp=$(ssh-keygen -lf "$SSHD_HOST_KEY_PUB" | cut -d' ' -f2)
 ecfp=$(ssh-keygen -lf "$T/host_ecdsa.pub" | cut -d' ' -f2)
 hp="[127.0.0.1]:$SSHD_PORT"
+re() { printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'; }	# ERE-quote
 
 run() {	# run KNOWN_HOSTS ARGS...: azkv-sftp with that known_hosts file
 	kh=$1
@@ -33,7 +34,7 @@ v0=$(vault_requests)
 i0=$(emu_ctl count imds)
 run "$T/empty_kh" "$L/x" "$dst/unknown"
 is "$RC" 6 "unknown host key: exit 6"
-like "$OUT" "ssh-ed25519 $edfp" "unknown host key: type and SHA256 fingerprint shown"
+like "$OUT" "ssh-ed25519 $(re "$edfp")" "unknown host key: type and SHA256 fingerprint shown"
 like "$OUT" "--accept-new" "unknown host key: says how to trust it"
 is "$(vault_requests)" "$v0" "unknown host key: no vault request"
 is "$(emu_ctl count imds)" "$i0" "unknown host key: no token request"
@@ -75,7 +76,7 @@ ok "$([ -f "$R/pinned" ]; echo $?)" "--host-key: uploaded"
 v1=$(vault_requests)
 run "$SSHD_KNOWN_HOSTS" --host-key "$ecfp" "$L/x" "$dst/badpin"
 is "$RC" 6 "--host-key with another key's fingerprint: exit 6"
-like "$OUT" "$edfp" "wrong pin: the offered fingerprint is shown"
+like "$OUT" "$(re "$edfp")" "wrong pin: the offered fingerprint is shown"
 is "$(vault_requests)" "$v1" "wrong pin: no vault request"
 run "$SSHD_KNOWN_HOSTS" --host-key "md5:00" "$L/x" "$dst/badpin"
 is "$RC" 2 "--host-key that is not SHA256: usage error"
@@ -84,7 +85,7 @@ is "$RC" 2 "--host-key that is not SHA256: usage error"
 : >"$T/new_kh"
 run "$T/new_kh" --accept-new "$L/x" "$dst/tofu"
 is "$RC" 0 "--accept-new: exit 0"
-like "$OUT" "added ssh-ed25519 $edfp" "--accept-new: says what it added"
+like "$OUT" "added ssh-ed25519 $(re "$edfp")" "--accept-new: says what it added"
 ssh-keygen -F "$hp" -f "$T/new_kh" >/dev/null 2>&1
 is "$?" 0 "--accept-new: OpenSSH finds the new entry"
 run "$T/new_kh" "$L/x" "$dst/tofu2"
