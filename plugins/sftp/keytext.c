@@ -39,6 +39,18 @@ b64char(int c)
 	    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
 }
 
+/* 1 when the n bytes at s are printable ASCII without spaces. */
+static int
+visible(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
 static void
 put(char *out, size_t *o, const char *s, size_t n)
 {
@@ -108,6 +120,10 @@ keytext_normalise(const char *in, size_t len, char **out, size_t *outlen,
 			p++;
 		toklen = (size_t)(p - tok);
 		if (inheaders && tok[toklen - 1] == ':') {
+			if (!visible(tok, toklen)) {
+				*why = "control character in a PEM header";
+				goto out;
+			}
 			/* the header value runs to the next separator run */
 			put(buf, &o, tok, toklen);
 			while (p < e && (k = sep_len(p, e)) > 0)
@@ -117,6 +133,10 @@ keytext_normalise(const char *in, size_t len, char **out, size_t *outlen,
 				p++;
 			if (p == tok) {
 				*why = "PEM header without a value";
+				goto out;
+			}
+			if (!visible(tok, (size_t)(p - tok))) {
+				*why = "control character in a PEM header";
 				goto out;
 			}
 			put(buf, &o, " ", 1);

@@ -67,6 +67,10 @@ static const struct {
 	{ "bad base64",
 	    "-----BEGIN OPENSSH PRIVATE KEY-----\nQU*D\n"
 	    "-----END OPENSSH PRIVATE KEY-----", NULL },
+	{ "control byte in a PEM header (fuzz)",
+	    "-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n"
+	    "DEK-Info: AES-128-CBC,5247\001\377FF\n\nQUJD\n"
+	    "-----END EC PRIVATE KEY-----", NULL },
 	{ "lower-case label",
 	    "-----BEGIN openssh private key-----\nQUJD\n"
 	    "-----END openssh private key-----", NULL },
