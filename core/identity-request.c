@@ -486,7 +486,7 @@ idplan_fetch(struct azkv *ctx, const struct idplan *p, const char *resource,
 	struct http_resp resp;
 	const char *hdrs[HEADERS_MAX];
 	struct azkv_token *tok = NULL;
-	char *res = NULL, why[160], redacted[512];
+	char *res = NULL, why[160];
 	time_t now;
 	long delay, left;
 	int r, sent_auth, retries = 0, ret = AZKV_ERR_INTERNAL;
@@ -527,9 +527,6 @@ idplan_fetch(struct azkv *ctx, const struct idplan *p, const char *resource,
 			buf_reset(&a.hdr_auth);
 			a.arc_auth = 0;
 		}
-		log_redact_url(a.url.d, redacted, sizeof(redacted));
-		log_debug(ctx, "identity: %s %s %s -> %ld%s", p->name,
-		    req.method, redacted, resp.status, r ? " (no reply)" : "");
 		if (r == AZKV_ERR_PROTOCOL || r == AZKV_ERR_NOMEM) {
 			ret = seterr(ctx, r, "%s at %.200s: %s", titles[p->src],
 			    p->endpoint, r == AZKV_ERR_NOMEM ? "out of memory" :

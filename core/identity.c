@@ -334,8 +334,9 @@ idplan_make(struct azkv *ctx, enum idsrc src, const char *reason,
 	return 0;
 }
 
-int
-idplan_list(struct azkv *ctx, struct idplan *plans, size_t max, size_t *n)
+static int
+plans_resolve(struct azkv *ctx, struct idplan *plans, size_t max, size_t *n,
+    int quiet)
 {
 	const char *list = ctx->identity_source, *w;
 	char word[32], reason[192], firsterr[AZKV_ERRLEN];
@@ -365,8 +366,9 @@ idplan_list(struct azkv *ctx, struct idplan *plans, size_t max, size_t *n)
 			    "identity.source is '%.64s'", list);
 		if ((r = idplan_make(ctx, (enum idsrc)src, reason,
 		    &plans[count])) != 0) {
-			log_debug(ctx, "identity source %s skipped: %s",
-			    src_names[src], ctx->errbuf);
+			if (!quiet)
+				log_debug(ctx, "identity source %s skipped: %s",
+				    src_names[src], ctx->errbuf);
 			if (first == 0) {
 				first = r;
 				memcpy(firsterr, ctx->errbuf, sizeof(firsterr));
@@ -382,6 +384,12 @@ idplan_list(struct azkv *ctx, struct idplan *plans, size_t max, size_t *n)
 		return seterr(ctx, AZKV_ERR_NOIDENTITY,
 		    "no identity source in '%.64s' is usable", list);
 	return 0;
+}
+
+int
+idplan_list(struct azkv *ctx, struct idplan *plans, size_t max, size_t *n)
+{
+	return plans_resolve(ctx, plans, max, n, 0);
 }
 
 char *
@@ -456,7 +464,7 @@ identity_cache_key(struct azkv *ctx, const char *resource, char key[65])
 
 	memcpy(saved, ctx->errbuf, sizeof(saved));
 	buf_init(&b, 64 * 1024);
-	if (idplan_list(ctx, plans, PLANS_MAX, &n) != 0)
+	if (plans_resolve(ctx, plans, PLANS_MAX, &n, 1) != 0)
 		n = 0;
 	memcpy(ctx->errbuf, saved, sizeof(saved));
 	buf_append_str(&b, "azkv-token-v1");
@@ -495,6 +503,8 @@ identity_fetch(struct azkv *ctx, const char *resource, struct azkv_token **out)
 	if ((r = idplan_list(ctx, plans, PLANS_MAX, &n)) != 0)
 		return r;
 	for (i = 0; i < n; i++) {
+		log_debug(ctx, "identity: using %s at %s (%s)", plans[i].name,
+		    plans[i].endpoint, plans[i].reason);
 		if ((r = idplan_fetch(ctx, &plans[i], resource, out)) == 0)
 			return 0;
 		if (i + 1 < n)

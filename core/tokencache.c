@@ -42,7 +42,15 @@ cache_dir_open(struct azkv *ctx)
 		bfd = open(xdg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		snprintf(where, sizeof(where), "%.1000s/azkv", xdg);
 	} else if (home != NULL && home[0] == '/') {
-		if ((cfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		cfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cfd >= 0 && (fstat(cfd, &st) != 0 || st.st_uid != uid)) {
+			/* e.g. root with another user's HOME: leave it alone */
+			log_debug(ctx, "token cache: %.200s is not our home "
+			    "directory; working without the disk cache", home);
+			close(cfd);
+			return -1;
+		}
+		if (cfd >= 0) {
 			if (mkdirat(cfd, ".cache", 0700) != 0 && errno != EEXIST)
 				log_debug(ctx, "token cache: cannot create "
 				    "%.200s/.cache: %s", home, strerror(errno));

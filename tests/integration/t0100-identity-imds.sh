@@ -107,7 +107,7 @@ is "$rc" 0 "proxy variables do not affect IMDS"
 erun AZKV_IDENTITY_SOURCE=imds "$AZKV" -v token
 is "$rc" 0 "identity.source = imds"
 tok=$out
-like "$err" "identity: imds GET" "-v logs the identity request"
+like "$err" "identity: using imds at $EMU_IMDS" "-v logs the identity source"
 case $err in
 *"$tok"*) ok 1 "-v never logs the token" ;;
 *) ok 0 "-v never logs the token" ;;
