@@ -125,8 +125,23 @@ sftp_up -v --no-atomic --key-secret sshkey "$L/f30001" "$dst/na"
 is "$RC" 0 "--no-atomic: exit 0"
 is "$(sha "$R/na")" "$(sha "$L/f30001")" "--no-atomic: same sha256"
 
+# --- settings from a [sftp "host"] config section, no flags
+cat >"$T/azkv.conf" <<EOF
+[sftp "127.0.0.1"]
+	key-secret = sshkey
+	user = $SFTP_USER
+	port = $SSHD_PORT
+	known-hosts = $SSHD_KNOWN_HOSTS
+EOF
+OUT=$(azkv-sftp --config "$T/azkv.conf" "$L/f1" "127.0.0.1:$R/cfg" 2>&1)
+is "$?" 0 "[sftp host] config section: exit 0"
+is "$(sha "$R/cfg" 2>/dev/null)" "$(sha "$L/f1")" "[sftp host] config section: uploaded"
+
 # --- bad input fails before connecting
 before=$(grep -c 'Connection from' "$SSHD_LOG")
+sftp_up --key-secret sshkey /dev/null "$dst/"
+is "$RC" 1 "a device as source: exit 1"
+like "$OUT" "not a regular file" "a device as source: says so"
 sftp_up --key-secret sshkey "$L/missing" "$dst/"
 is "$RC" 1 "missing local file: exit 1"
 like "$OUT" "missing: No such file" "missing local file: named"
