@@ -207,6 +207,7 @@ struct azkv_token {
 	char	*source;
 	json_t	 claims;	/* decoded JWT payload, lazily */
 	char	 claimbuf[64];
+	char	 cache_key[65];	/* identity_cache_key() it was cached under */
 };
 
 /*

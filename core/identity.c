@@ -461,13 +461,21 @@ identity_cache_key(struct azkv *ctx, const char *resource, char key[65])
 	struct buf b;
 	size_t n = 0, k;
 	char saved[AZKV_ERRLEN];
+	struct idsel sel;
+	int sel_ok;
 
 	memcpy(saved, ctx->errbuf, sizeof(saved));
+	sel_ok = idsel_parse(ctx, ctx->identity, &sel) == 0;
 	buf_init(&b, 64 * 1024);
 	if (plans_resolve(ctx, plans, PLANS_MAX, &n, 1) != 0)
 		n = 0;
 	memcpy(ctx->errbuf, saved, sizeof(saved));
 	buf_append_str(&b, "azkv-token-v1");
+	buf_append(&b, "", 1);
+	buf_append_str(&b, ctx->identity_source ? ctx->identity_source : "");
+	buf_append(&b, "", 1);
+	buf_append_str(&b, sel_ok && sel.kind == IDSEL_SYSTEM ? "system" :
+	    ctx->identity ? ctx->identity : "");
 	for (k = 0; k < n; k++) {
 		identity_text(&plans[k], idtext, sizeof(idtext));
 		buf_append(&b, "", 1);

@@ -48,6 +48,7 @@ token_dup(const struct azkv_token *tok, struct azkv_token **out)
 	if ((t = token_new(tok->value, tok->expires_on, tok->refresh_on,
 	    tok->resource, tok->source)) == NULL)
 		return AZKV_ERR_NOMEM;
+	memcpy(t->cache_key, tok->cache_key, sizeof(t->cache_key));
 	*out = t;
 	return 0;
 }

@@ -322,14 +322,15 @@ cache_lock(struct azkv *ctx, int dfd, const char *name, int wait)
 	return fd;
 }
 
-/* Remember tok as the in-process copy. */
+/* Remember tok as the in-process copy for key. */
 static void
-memory_store(struct azkv *ctx, const struct azkv_token *tok)
+memory_store(struct azkv *ctx, const struct azkv_token *tok, const char *key)
 {
 	struct azkv_token *copy;
 
 	if (token_dup(tok, &copy) != 0)
 		return;
+	snprintf(copy->cache_key, sizeof(copy->cache_key), "%s", key);
 	azkv_token_free(ctx->token);
 	ctx->token = copy;
 }
@@ -376,8 +377,8 @@ tokencache_get(struct azkv *ctx, const char *resource, struct azkv_token **out)
 
 	if ((res = resource_normalize(resource)) == NULL)
 		return seterr(ctx, AZKV_ERR_NOMEM, "out of memory");
-	if (ctx->token != NULL && ctx->token->resource != NULL &&
-	    strcmp(ctx->token->resource, res) == 0 &&
+	identity_cache_key(ctx, res, key);
+	if (ctx->token != NULL && strcmp(ctx->token->cache_key, key) == 0 &&
 	    ctx->token->expires_on > now) {
 		if (now < ctx->token->refresh_on) {
 			ret = token_dup(ctx->token, out);
@@ -387,7 +388,6 @@ tokencache_get(struct azkv *ctx, const char *resource, struct azkv_token **out)
 			old = NULL;
 	}
 	if (ctx->token_cache && (dfd = cache_dir_open(ctx)) >= 0) {
-		identity_cache_key(ctx, res, key);
 		file_name(name, sizeof(name), key, ".tok");
 		file_name(lockname, sizeof(lockname), key, ".lock");
 		if (cache_read(ctx, dfd, name, res, &tok) == 0) {
@@ -443,7 +443,7 @@ tokencache_get(struct azkv *ctx, const char *resource, struct azkv_token **out)
 	tok = old;
 	old = NULL;
  found:
-	memory_store(ctx, tok);
+	memory_store(ctx, tok, key);
 	*out = tok;
 	tok = NULL;
 	ret = 0;
@@ -467,13 +467,12 @@ tokencache_drop(struct azkv *ctx, const char *resource)
 
 	if ((res = resource_normalize(resource)) == NULL)
 		return;
-	if (ctx->token != NULL && (ctx->token->resource == NULL ||
-	    strcmp(ctx->token->resource, res) == 0)) {
+	identity_cache_key(ctx, res, key);
+	if (ctx->token != NULL && strcmp(ctx->token->cache_key, key) == 0) {
 		azkv_token_free(ctx->token);
 		ctx->token = NULL;
 	}
 	if (ctx->token_cache && (dfd = cache_dir_open(ctx)) >= 0) {
-		identity_cache_key(ctx, res, key);
 		file_name(name, sizeof(name), key, ".tok");
 		if (unlinkat(dfd, name, 0) == 0)
 			log_debug(ctx, "token cache: dropped %s", name);

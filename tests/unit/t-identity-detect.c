@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "azkv-int.h"
 #include "identity-int.h"
@@ -229,6 +230,55 @@ test_cache_keys(void)
 	ok(strcmp(a, b) != 0, "cache key: endpoint changes it");
 }
 
+/* The in-process token is tied to (source, identity, resource). */
+static void
+test_memory_cache(void)
+{
+	struct azkv *ctx = azkv_new();
+	struct azkv_token *out = NULL;
+	time_t now = time(NULL);
+	const char *res = "https://vault.azure.net";
+	char key[65];
+
+	/* an identity endpoint where nothing listens: fetching fails */
+	azkv_set(ctx, "token-cache", "off");
+	azkv_set(ctx, "timeout", "5");
+	azkv_set(ctx, "env.IDENTITY_ENDPOINT", "http://127.0.0.1:9/");
+	azkv_set(ctx, "env.IDENTITY_HEADER", "h");
+	identity_cache_key(ctx, res, key);
+	ctx->token = token_new("tok-A", now + 3600, now + 1800, res,
+	    "appservice");
+	snprintf(ctx->token->cache_key, sizeof(ctx->token->cache_key), "%s",
+	    key);
+	if (is_int(tokencache_get(ctx, res, &out), 0, "memory: hit"))
+		is_str(azkv_token_value(out), "tok-A", "memory: the token");
+	azkv_token_free(out);
+	out = NULL;
+	if (is_int(tokencache_get(ctx, "https://vault.azure.net/.default", &out), 0,
+	    "memory: hit for resource/.default"))
+		is_str(azkv_token_value(out), "tok-A", "memory: same token");
+	azkv_token_free(out);
+	out = NULL;
+	azkv_set(ctx, "identity", UA);
+	is_int(tokencache_get(ctx, res, &out), AZKV_ERR_NOIDENTITY,
+	    "memory: another identity does not get it");
+	ok(out == NULL, "memory: no token for another identity");
+	azkv_set(ctx, "identity", NULL);
+	ctx->token->refresh_on = now - 1;
+	if (is_int(tokencache_get(ctx, res, &out), 0,
+	    "memory: refresh fails, still valid token kept"))
+		is_str(azkv_token_value(out), "tok-A", "memory: old token");
+	azkv_token_free(out);
+	out = NULL;
+	ok(ctx->token->refresh_on > now, "memory: next refresh postponed");
+	ctx->token->expires_on = now - 1;
+	is_int(tokencache_get(ctx, res, &out), AZKV_ERR_NOIDENTITY,
+	    "memory: an expired token is never returned");
+	tokencache_drop(ctx, res);
+	ok(ctx->token == NULL, "memory: dropped");
+	azkv_free(ctx);
+}
+
 int
 main(void)
 {
@@ -275,5 +325,6 @@ main(void)
 	is_int(idsrc_from_name("IMDS"), IDSRC_IMDS, "idsrc_from_name: case");
 	is_int(idsrc_from_name("nope"), -1, "idsrc_from_name: unknown");
 	test_cache_keys();
+	test_memory_cache();
 	return tap_done();
 }
