@@ -408,8 +408,8 @@ main(int argc, char **argv)
 	struct creds cr;
 	struct azkv *ctx = NULL;
 	const char *vault = NULL, *identity = NULL, *cafile = NULL, *tmo = NULL;
-	const char *user, *v;
-	char err[200], *dflt_kh = NULL, *base = NULL, *rel = NULL;
+	const char *user, *v, *b;
+	char err[200], *dflt_kh = NULL, *rel = NULL;
 	size_t i, bl;
 	long n;
 	int ch, r, quiet = 0, verbose = 0, nocache = 0, nconn = 1, nopen = 0;
@@ -595,26 +595,15 @@ main(int argc, char **argv)
 	}
 	ret = AZKV_EXIT_RUNTIME;
 	for (i = (size_t)optind; i < (size_t)argc - 1; i++) {
-		base = strdup(argv[i]);
-		if (base == NULL)
-			goto out;
-		{
-			const char *b = path_base(argv[i], &bl);
-
-			if (bl == 0 || (bl == 1 && *b == '.') ||
-			    (bl == 2 && b[0] == '.' && b[1] == '.'))
-				rel = strdup(bl == 0 ? "root" : ".");
-			else
-				rel = strndup(b, bl);
-		}
-		free(base);
-		base = NULL;
-		if (rel == NULL)
-			goto out;
-		if (strcmp(rel, ".") == 0 || strcmp(rel, "root") == 0) {
-			msg_err("%s: give a directory by name", argv[i]);
+		b = path_base(argv[i], &bl);
+		if (bl == 0 || (bl == 1 && b[0] == '.') ||
+		    (bl == 2 && b[0] == '.' && b[1] == '.')) {
+			msg_err("%s: give the directory by its name", argv[i]);
+			ret = AZKV_EXIT_USAGE;
 			goto out;
 		}
+		if ((rel = strndup(b, bl)) == NULL)
+			goto out;
 		if ((r = plan_walk(&plan, argv[i], rel, o.recursive, 0)) != 0) {
 			ret = r;
 			goto out;
@@ -691,7 +680,6 @@ main(int argc, char **argv)
 	dest_release(&d);
 	free(dflt_kh);
 	free(rel);
-	free(base);
 	if (conn_interrupted) {
 		msg_err("interrupted");
 		signal((int)conn_interrupted, SIG_DFL);
