@@ -80,6 +80,20 @@ wait "$UP"
 ok "$([ -e "$R/.big.azkv-resume.part" ]; echo $?)" "--resume: part file kept after SIGTERM"
 rm -f "$R/big" "$R/.big.azkv-resume.part"
 
+# --- the server freezes mid-upload (SIGSTOP): --timeout ends the wait
+bg_upload --timeout 2 "$L/big" "$dst/"
+wait_part "$R"
+frozen=$(descendants "$SSHD_PID")
+for p in $frozen; do kill -STOP "$p"; done
+wait_gone "$UP" 300
+ok $? "frozen server: azkv-sftp gives up"
+wait "$UP"
+is "$?" 1 "frozen server: exit 1"
+like "$(cat "$T/up.out")" "timed out" "frozen server: says it timed out"
+ok "$([ ! -e "$R/big" ]; echo $?)" "frozen server: no file under the final name"
+for p in $frozen; do kill -KILL "$p"; kill -CONT "$p"; done 2>/dev/null
+rm -f "$R"/.big.azkv-*.part
+
 # --- a server that accepts TCP but never speaks: bounded by --timeout
 "$PYTHON3" -c 'import socket, time, sys
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(5)
