@@ -83,6 +83,12 @@ is "$rc" 1 "hang: exit 1 at the deadline"
 like "$err" "no token from IMDS at $EMU_IMDS/[^ ]* within the 3 s deadline" \
 	"hang: names the endpoint and the deadline"
 
+# One hung attempt (connected, no answer) is abandoned after 30 s and retried.
+fault hang
+run --timeout 60 token
+is "$rc" 0 "one hung attempt, then success: exit 0"
+is "$(emu_ctl count imds)" 2 "one hung attempt: retried"
+
 fault delay=1
 run token
 is "$rc" 0 "slow answer within the deadline: exit 0"
