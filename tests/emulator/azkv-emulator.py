@@ -1290,7 +1290,12 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
 	def do_POST(self):
 		n = int(self.headers.get("Content-Length") or 0)
 		try:
-			argv = json.loads(self.rfile.read(n))["argv"]
+			data = self.rfile.read(n)
+			if self.headers.get("Content-Type", "").startswith("application/json"):
+				argv = json.loads(data)["argv"]
+			else:
+				argv = urllib.parse.parse_qs(data.decode("utf-8"),
+							     keep_blank_values=True).get("a", [])
 			code, out = control(self.server.state, argv)
 		except (ValueError, KeyError, IndexError, TypeError) as e:
 			code, out = 2, "emuctl: %s\n" % e

@@ -13,7 +13,7 @@ imds() {	# imds QUERY-EXTRA -> body; status in $T/st
 	cat "$T/body"
 }
 jget() {	# jget KEY < json
-	"$PYTHON3" -c 'import json,sys
+	"$EMU_PYTHON" -c 'import json,sys
 v=json.load(sys.stdin)
 for k in sys.argv[1].split("."): v=v[k]
 print(v if not isinstance(v,(dict,list,bool)) else json.dumps(v))' "$1"
@@ -117,6 +117,12 @@ is "$(st)" 204 "vault: purge -> 204"
 kv PUT "/secrets/ftpadmin?$Q" "$tok" '{"value":"third"}' >/dev/null
 is "$(st)" 200 "vault: set after purge"
 
+printf 'multi word +value' | emu_ctl secret-set fromstdin - --tag 'k=a b' >/dev/null
+is "$(kv GET "/secrets/fromstdin/?$Q" "$tok" | jget value)" "multi word +value" "emu_ctl: secret-set value from stdin, verbatim"
+is "$(jget tags.k <"$T/body")" "a b" "emu_ctl: tags"
+emu_ctl nonsense 2>/dev/null
+is "$?" 2 "emu_ctl: unknown command -> exit 2"
+
 # attributes and permissions
 emu_ctl secret-set off v --enabled false >/dev/null
 body=$(kv GET "/secrets/off/?$Q" "$tok")
@@ -211,7 +217,7 @@ is "$(st)" 403 "fault: unreachable -> 403"
 like "$body" 'A socket operation was attempted to an unreachable network' "fault: unreachable body"
 emu_ctl fault imds malformed
 body=$(imds "")
-printf %s "$body" | "$PYTHON3" -c 'import json,sys; json.load(sys.stdin)' 2>/dev/null
+printf %s "$body" | "$EMU_PYTHON" -c 'import json,sys; json.load(sys.stdin)' 2>/dev/null
 ok $((! $?)) "fault: malformed JSON is not JSON"
 emu_ctl fault imds truncated
 curl -m 20 -s -o /dev/null -H 'Metadata: true' "$EMU_IMDS/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net"
@@ -242,9 +248,59 @@ emu_ctl fault vault challenge
 kv GET "/secrets/ftpadmin/?$Q" >/dev/null
 like "$(cat "$T/hdr")" 'resource="https://management.azure.com"' "fault: foreign challenge resource"
 
+emu_ctl fault vault 'drip=400'
+body=$(kv GET "/secrets/ftpadmin/?$Q" "$tok")
+is "$(printf %s "$body" | jget value)" third "fault: drip delivers the whole body, slowly"
+emu_ctl fault vault drip
+curl -m 2 -s -o "$T/drip" --cacert "$EMU_CA" -H "Authorization: Bearer $tok" "$EMU_VAULT_URL/secrets/ftpadmin/?$Q"
+is "$?" 28 "fault: 1 byte/s drip outlasts a 2 s client timeout"
+emu_ctl fault vault delay=1
+kv GET "/secrets/ftpadmin/?$Q" "$tok" >/dev/null
+is "$(st)" 200 "fault: delay then normal answer"
+emu_ctl fault vault wrong-ctype
+kv GET "/secrets/ftpadmin/?$Q" "$tok" >/dev/null
+like "$(cat "$T/hdr")" 'Content-Type: text/html' "fault: wrong content type"
+emu_ctl fault vault 429:retry-after=3
+kv GET "/secrets/ftpadmin/?$Q" "$tok" >/dev/null
+is "$(st)" 429 "fault: vault 429"
+like "$(cat "$T/hdr")" 'Retry-After: 3' "fault: vault Retry-After seconds"
+emu_ctl fault appservice 500x1
+tokget -H "X-IDENTITY-HEADER: $EMU_APPSERVICE_HEADER" "$EMU_APPSERVICE_ENDPOINT?api-version=2019-08-01&resource=$R" >/dev/null
+is "$(st)" 500 "fault: per-service queues (appservice)"
+tokget -H "Metadata: true" "$EMU_IMDS/metadata/identity/oauth2/token?api-version=2018-02-01&resource=$R" >/dev/null
+is "$(st)" 200 "fault: other services unaffected"
+
+# IMDS rate limit: 5 concurrent requests at most
+emu_ctl fault imds 'delay=3x*'
+i=0
+while [ $i -lt 8 ]; do
+	curl -m 20 -s -o /dev/null -w '%{http_code}\n' -H 'Metadata: true' \
+		"$EMU_IMDS/metadata/identity/oauth2/token?api-version=2018-02-01&resource=$R" >"$T/rl.$i" &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+for p in $pids; do wait "$p"; done
+pids=
+is "$(cat "$T"/rl.* | grep -c 429)" 3 "ratelimit: 8 concurrent requests -> 3 get 429"
+emu_ctl fault imds clear
+emu_ctl ratelimit off
+emu_ctl fault imds 'delay=2x*'
+i=0
+while [ $i -lt 8 ]; do
+	curl -m 20 -s -o /dev/null -w '%{http_code}\n' -H 'Metadata: true' \
+		"$EMU_IMDS/metadata/identity/oauth2/token?api-version=2018-02-01&resource=$R" >"$T/rl.$i" &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+for p in $pids; do wait "$p"; done
+pids=
+is "$(cat "$T"/rl.* | grep -c 200)" 8 "ratelimit off: all 8 succeed"
+emu_ctl fault imds clear
+emu_ctl ratelimit on
+
 # log
 is "$(emu_ctl count imds)" "$(emu_ctl log imds | wc -l)" "log: count matches log"
-like "$(emu_ctl log vault | tail -n 1)" '"authorization":null' "log: records absent Authorization"
+like "$(emu_ctl log vault | grep -c '"authorization":null')" '^[1-9]' "log: records absent Authorization"
 like "$(emu_ctl log vault | grep -c '"identity":"system"')" '^[1-9]' "log: records the token's identity"
 
 done_testing
