@@ -159,11 +159,11 @@ idsrc_detect(const struct azkv *ctx, char *reason, size_t len)
 		return IDSRC_WORKLOAD;
 	}
 	if (ctx_env(ctx, "AZURE_POD_IDENTITY_AUTHORITY_HOST") != NULL)
-		snprintf(reason, len, "no other source is configured; "
-		    "AZURE_POD_IDENTITY_AUTHORITY_HOST is set");
+		snprintf(reason, len, "no other source's variables are "
+		    "set; AZURE_POD_IDENTITY_AUTHORITY_HOST is set");
 	else
-		snprintf(reason, len, "no other source is configured "
-		    "(the default)");
+		snprintf(reason, len, "no other source's variables are "
+		    "set; IMDS is the default");
 	return IDSRC_IMDS;
 }
 
