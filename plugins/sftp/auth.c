@@ -132,7 +132,8 @@ has_method(const char *list, const char *m)
 	const char *p = list;
 
 	while ((p = strstr(p, m)) != NULL) {
-		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+		if ((p == list || p[-1] == ',') &&
+		    (p[n] == ',' || p[n] == '\0'))
 			return 1;
 		p += n;
 	}

@@ -1,4 +1,4 @@
-/* auth.h: fetch credentials from Key Vault and log in (key, password, kbd-int). */
+/* auth.h: credentials from Key Vault; login by key, password or kbd-int. */
 #ifndef SFTP_AUTH_H
 #define SFTP_AUTH_H
 
@@ -16,7 +16,7 @@ struct auth_cfg {
 
 /* Secret material, alive from just before to just after authentication. */
 struct creds {
-	char	*user;		/* "username" of a JSON password secret */
+	char	*user;		/* "username" of a JSON secret */
 	char	*password;
 	size_t	 pwlen;
 	char	*key;		/* normalised private key text */
@@ -38,7 +38,7 @@ void	creds_wipe(struct creds *cr);
  * prompts with the password. One attempt per method; 0, or AZKV_EXIT_DENIED
  * / AZKV_EXIT_RUNTIME after printing why.
  */
-int	auth_login(struct conn *c, const char *user, const struct auth_cfg *a,
-	    const struct creds *cr);
+int	auth_login(struct conn *c, const char *user,
+	    const struct auth_cfg *a, const struct creds *cr);
 
 #endif

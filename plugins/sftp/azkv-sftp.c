@@ -28,7 +28,7 @@
 
 struct item {
 	char		*local;
-	char		*rel;		/* path below the destination */
+	char		*rel;	/* path below the destination */
 	int		 isdir;
 	struct stat	 st;
 };
@@ -41,7 +41,8 @@ struct plan {
 struct opts {
 	const char	*config, *user, *known_hosts, *pin;
 	struct auth_cfg	 auth;
-	int		 port, accept_new, recursive, mkdir, streams, timeout;
+	int		 port, accept_new, recursive, mkdir, streams;
+	int		 timeout;
 	struct xfer_opts xfer;
 };
 
@@ -58,7 +59,8 @@ usage(FILE *f)
 "  -i FILE                   private key file\n"
 "  --user NAME               login name when DEST has none\n"
 "host keys:\n"
-"  --known-hosts FILE        instead of ~/.ssh/known_hosts, /etc/ssh/ssh_known_hosts\n"
+"  --known-hosts FILE        instead of ~/.ssh/known_hosts and\n"
+"                            /etc/ssh/ssh_known_hosts\n"
 "  --host-key SHA256:...     accept only this host key\n"
 "  --accept-new              trust and record an unknown host key\n"
 "transfer:\n"
@@ -173,7 +175,8 @@ plan_walk(struct plan *p, const char *local, const char *rel, int recursive,
 	if (plan_add(p, local, rel, &st) != 0)
 		goto out;
 	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if ((cl = path_join(local, de->d_name)) == NULL ||
 		    (cr = path_join(rel, de->d_name)) == NULL)
@@ -214,6 +217,13 @@ secret_name_ok(const char *opt, const char *name)
 		return 1;
 	msg_err("%s: '%s' is not a valid secret name", opt, name);
 	return 0;
+}
+
+/* 1 when `name` is a secret name (not a full URL) */
+static int
+needs_vault(const char *name)
+{
+	return name != NULL && strncmp(name, "https://", 8) != 0;
 }
 
 static char *
@@ -272,7 +282,8 @@ connect_all(struct conn *conns, int *n, const struct dest *d, int port,
 			*n = i;
 			return 0;
 		}
-		if ((r = hostkey_verify(&conns[i], &pinned, d->host, port)) != 0)
+		r = hostkey_verify(&conns[i], &pinned, d->host, port);
+		if (r != 0)
 			return r;
 	}
 	return 0;
@@ -573,13 +584,9 @@ main(int argc, char **argv)
 	    !secret_name_ok("--key-secret", o.auth.key_secret) ||
 	    !secret_name_ok("--passphrase-secret", o.auth.pass_secret))
 		goto out;
-	if ((o.auth.secret || o.auth.key_secret || o.auth.pass_secret) &&
-	    azkv_get(ctx, "vault") == NULL &&
-	    !((o.auth.secret == NULL || !strncmp(o.auth.secret, "https://", 8)) &&
-	    (o.auth.key_secret == NULL ||
-	    !strncmp(o.auth.key_secret, "https://", 8)) &&
-	    (o.auth.pass_secret == NULL ||
-	    !strncmp(o.auth.pass_secret, "https://", 8)))) {
+	if (azkv_get(ctx, "vault") == NULL && (needs_vault(o.auth.secret) ||
+	    needs_vault(o.auth.key_secret) ||
+	    needs_vault(o.auth.pass_secret))) {
 		msg_err("no vault: give --vault or set AZKV_VAULT");
 		goto out;
 	}

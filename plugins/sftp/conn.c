@@ -1,4 +1,4 @@
-/* conn.c: TCP connection and non-blocking libssh2 session with bounded waits. */
+/* conn.c: TCP connection, non-blocking libssh2 session, bounded waits. */
 #include "config.h"
 
 #include <errno.h>
@@ -238,7 +238,8 @@ conn_method_pref(struct conn *c, int method, const char *wanted)
 			e = p + strlen(p);
 		len = (size_t)(e - p);
 		for (i = 0; i < nalgs; i++) {
-			if (strlen(algs[i]) != len || memcmp(algs[i], p, len) != 0)
+			if (strlen(algs[i]) != len ||
+			    memcmp(algs[i], p, len) != 0)
 				continue;
 			if (n + len + 2 > sizeof(list))
 				break;

@@ -29,7 +29,8 @@ struct conn {
  * create a non-blocking session preferring fast ciphers. 0, or -1 after
  * printing why.
  */
-int	conn_open(struct conn *c, const char *host, int port, int timeout_ms);
+int	conn_open(struct conn *c, const char *host, int port,
+	    int timeout_ms);
 
 /*
  * Prefer the methods of the comma list `wanted` that this libssh2 has,

@@ -198,7 +198,8 @@ scp_parse(const char *s, struct dest *d, char *err, size_t errlen)
 	colon = strchr(rb != NULL ? rb : s, ':');
 	if (colon == NULL)
 		return fail(err, errlen,
-		    "not a remote destination (want sftp://host/path or host:path)");
+		    "not a remote destination "
+		    "(want sftp://host/path or host:path)");
 	if (memchr(s, '/', colon - s) != NULL)
 		return fail(err, errlen,
 		    "not a remote destination ('/' before ':')");

@@ -192,8 +192,8 @@ kh_append(const char *file, const char *host, int port, const char *type,
 	n = snprintf(line, linelen, "%s %s %s\n", name, type, b64);
 	if (n < 0 || (size_t)n >= linelen)
 		goto out;
-	if ((dir = strdup(file)) != NULL && (slash = strrchr(dir, '/')) != NULL &&
-	    slash != dir) {
+	if ((dir = strdup(file)) != NULL &&
+	    (slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 			msg_debug("cannot create %s: %s", dir, strerror(errno));

@@ -1,4 +1,4 @@
-/* hostkey.h: server host-key trust (known_hosts files, SHA256 pin, accept-new). */
+/* hostkey.h: host-key trust: known_hosts files, SHA256 pin, accept-new. */
 #ifndef SFTP_HOSTKEY_H
 #define SFTP_HOSTKEY_H
 
@@ -9,7 +9,7 @@
 #define HOSTKEY_FILES_MAX	4
 
 struct hostkey_cfg {
-	const char	*files[HOSTKEY_FILES_MAX];	/* known_hosts to read */
+	const char	*files[HOSTKEY_FILES_MAX];	/* to read */
 	size_t		 nfiles;
 	const char	*add_file;	/* where --accept-new appends */
 	const char	*pin;		/* "SHA256:..." or NULL */

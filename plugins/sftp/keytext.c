@@ -87,7 +87,8 @@ keytext_normalise(const char *in, size_t len, char **out, size_t *outlen,
 	memcpy(label, lab, lablen);
 	label[lablen] = '\0';
 	if (strstr(label, "PRIVATE KEY") == NULL) {
-		*why = "not a private key (the BEGIN line names no PRIVATE KEY)";
+		*why = "not a private key "
+		    "(the BEGIN line names no PRIVATE KEY)";
 		return -1;
 	}
 	/* the label is at most 64 bytes, so this cannot truncate */
@@ -149,7 +150,8 @@ keytext_normalise(const char *in, size_t len, char **out, size_t *outlen,
 		inheaders = 0;
 		for (i = 0; i < toklen; i++) {
 			if (!b64char((unsigned char)tok[i])) {
-				*why = "invalid character in the key's base64 body";
+				*why = "invalid character in the "
+				    "key's base64 body";
 				goto out;
 			}
 			body[nb++] = tok[i];

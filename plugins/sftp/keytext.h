@@ -1,4 +1,4 @@
-/* keytext.h: turn private-key text from a secret store into PEM libssh2 reads. */
+/* keytext.h: private-key text from a secret store into what libssh2 reads. */
 #ifndef SFTP_KEYTEXT_H
 #define SFTP_KEYTEXT_H
 

@@ -1,4 +1,4 @@
-/* remote.h: small SFTP operations with readable errors (stat, mkdir -p, rename). */
+/* remote.h: small SFTP operations (stat, mkdir -p) with readable errors. */
 #ifndef SFTP_REMOTE_H
 #define SFTP_REMOTE_H
 
@@ -29,6 +29,7 @@ int	remote_stat(struct conn *c, const char *path,
 int	remote_isdir(struct conn *c, const char *path);
 
 /* mkdir; an existing directory is fine. With `parents`, mkdir -p. 0 / -1. */
-int	remote_mkdir(struct conn *c, const char *path, int parents, long mode);
+int	remote_mkdir(struct conn *c, const char *path, int parents,
+	    long mode);
 
 #endif

@@ -141,8 +141,8 @@ write_range(struct stream *s)
 			if (acked >= end)
 				break;
 		}
-		/* refill once a quarter of the window has been acknowledged */
-		if (rpos < end && (used == 0 || start >= s->bufsz / 4)) {
+		/* refill at half the window: each byte moves once */
+		if (rpos < end && (used == 0 || start >= s->bufsz / 2)) {
 			memmove(buf, buf + start, used);
 			start = 0;
 			while (used < s->bufsz && rpos < end) {
@@ -386,7 +386,8 @@ tail_matches(struct conn *c, const char *path, int fd, uint64_t size)
 	}
 	if (close_remote(c, h, path) != 0 || got != want) {
 		if (got != want)
-			say_remote(c, LIBSSH2_ERROR_SFTP_PROTOCOL, "read", path);
+			say_remote(c, LIBSSH2_ERROR_SFTP_PROTOCOL, "read",
+			    path);
 		goto out;
 	}
 	if (pread(fd, lbuf, want, (off_t)(size - want)) != (ssize_t)want) {
@@ -461,7 +462,8 @@ xfer_file(struct conn *conns, int nconn, const char *src, const char *dst,
 	if (o->resume) {
 		rc = remote_stat(c, target, &a);
 		if (rc < 0) {
-			say_remote(c, LIBSSH2_ERROR_SFTP_PROTOCOL, "stat", target);
+			say_remote(c, LIBSSH2_ERROR_SFTP_PROTOCOL, "stat",
+			    target);
 			goto out;
 		}
 		if (rc == 0 && (a.flags & LIBSSH2_SFTP_ATTR_SIZE) &&
