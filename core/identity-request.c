@@ -471,10 +471,13 @@ identity_not_found(const struct idplan *p, const struct http_resp *resp,
 	(void)p;
 	if (resp->status != 400 && resp->status != 404)
 		return 0;
+	/* IMDS/Azure ML, Service Fabric, App Service wordings */
 	return strcasestr(desc, "identity not found") != NULL ||
 	    strcasestr(desc, "ManagedIdentityNotFound") != NULL ||
 	    (resp->status == 400 &&
-	    strcasestr(desc, "no managed identity") != NULL);
+	    (strcasestr(desc, "no managed identity") != NULL ||
+	    strcasestr(desc, "managed identity found") != NULL ||
+	    strcasestr(desc, "no msi found") != NULL));
 }
 
 int

@@ -74,6 +74,10 @@ if [ -n "${EMU_APPSERVICE_ENDPOINT:-}" ] && usable appservice; then
 	erun $AS "$AZKV" --identity "resource://$EMU_UA3_RESOURCE_ID" token
 	is "$(claim "$out" oid)" "$EMU_UA3_OBJECT_ID" "app service: by resource id"
 	like "$(last appservice query)" "mi_res_id=" "app service: resource id sent as mi_res_id"
+	erun $AS "$AZKV" --identity 00000000-0000-0000-0000-00000000dead token
+	is "$rc" 5 "app service: unknown identity is exit 5"
+	like "$err" "identity not found.*client_id=00000000-0000-0000-0000-00000000dead" \
+		"app service: unknown identity named"
 	erun IDENTITY_ENDPOINT="$EMU_APPSERVICE_ENDPOINT" IDENTITY_HEADER=wrong \
 		"$AZKV" token
 	ok "$([ "$rc" -ne 0 ]; echo $?)" "app service: wrong IDENTITY_HEADER fails"
@@ -81,7 +85,7 @@ if [ -n "${EMU_APPSERVICE_ENDPOINT:-}" ] && usable appservice; then
 	erun $AS "$AZKV" get t0104
 	is "$out" "v-0104" "app service: azkv get"
 else
-	skip_n 17 "emulator has no App Service yet"
+	skip_n 19 "emulator has no App Service yet"
 fi
 
 # --- Azure Machine Learning (MSI_ENDPOINT + MSI_SECRET) ------------------------
@@ -97,8 +101,12 @@ if [ -n "${EMU_AZUREML_ENDPOINT:-}" ] && usable azureml; then
 	like "$(last azureml query)" "clientid=$EMU_UA1_CLIENT_ID" "azure ml: clientid"
 	erun $ML "$AZKV" --identity "object://$EMU_UA1_OBJECT_ID" token
 	is "$rc" 2 "azure ml: object id is a usage error"
+	erun $ML "$AZKV" --identity 00000000-0000-0000-0000-00000000dead token
+	is "$rc" 5 "azure ml: unknown identity is exit 5"
+	erun $ML DEFAULT_IDENTITY_CLIENT_ID="$EMU_UA2_CLIENT_ID" "$AZKV" token
+	is "$(claim "$out" oid)" "$EMU_UA2_OBJECT_ID" "azure ml: DEFAULT_IDENTITY_CLIENT_ID used"
 else
-	skip_n 7 "emulator has no Azure ML yet"
+	skip_n 9 "emulator has no Azure ML yet"
 fi
 
 # --- Cloud Shell (MSI_ENDPOINT alone, POST) -----------------------------------------
@@ -193,10 +201,16 @@ if [ -n "${EMU_AUTHORITY:-}" ] && usable authority; then
 		AZURE_AUTHORITY_HOST="$EMU_AUTHORITY" "$AZKV" token
 	is "$rc" 5 "workload identity: missing token file is exit 5"
 	like "$err" "AZURE_FEDERATED_TOKEN_FILE" "workload identity: names the file"
+	erun AZURE_TENANT_ID="$EMU_TENANT" \
+		AZURE_CLIENT_ID=00000000-0000-0000-0000-00000000dead \
+		AZURE_FEDERATED_TOKEN_FILE="$EMU_FEDERATED_TOKEN_FILE" \
+		AZURE_AUTHORITY_HOST="$EMU_AUTHORITY" "$AZKV" token
+	is "$rc" 5 "workload identity: unknown application is exit 5"
+	like "$err" "AADSTS700016" "workload identity: Entra's error code shown"
 	erun $WI "$AZKV" get t0104
 	is "$out" "v-0104" "workload identity: azkv get"
 else
-	skip_n 19 "emulator has no workload-identity authority yet"
+	skip_n 21 "emulator has no workload-identity authority yet"
 fi
 
 # --- explicit source lists ---------------------------------------------------------------
