@@ -394,7 +394,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 					entry["identity"] = "invalid:" + why
 		self.entry = entry
 		limited = False
-		if service == "imds" and u.path == IMDS_TOKEN_PATH:
+		if service == "imds" and u.path.rstrip("/") == IMDS_TOKEN_PATH:
 			limited = st.imds_enter()
 		try:
 			if limited:
@@ -416,7 +416,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 				return
 			self.send(resp, fault)
 		finally:
-			if service == "imds" and u.path == IMDS_TOKEN_PATH:
+			if service == "imds" and u.path.rstrip("/") == IMDS_TOKEN_PATH:
 				st.imds_leave()
 
 	def wait_client_gone(self, seconds=None):
@@ -647,7 +647,7 @@ class TokenHandler(Handler):
 
 class ImdsHandler(TokenHandler):
 	def handle_service(self):
-		if self.url_path != IMDS_TOKEN_PATH:
+		if self.url_path.rstrip("/") != IMDS_TOKEN_PATH:
 			if self.url_path.startswith("/metadata/"):
 				return Response(400, {"error": "Bad request. api-version is invalid or was not "
 						      "specified in the request. For more information refer to "
@@ -730,7 +730,7 @@ class ArcHandler(TokenHandler):
 
 	def handle_service(self):
 		st = self.server.state
-		if self.url_path != IMDS_TOKEN_PATH:
+		if self.url_path.rstrip("/") != IMDS_TOKEN_PATH:
 			return Response(404, "Not found", ctype="text/plain; charset=utf-8")
 		if self.method != "GET":
 			return self.token_error(405, "method_not_allowed", "Method not allowed")
@@ -825,7 +825,7 @@ class ServiceFabricHandler(TokenHandler):
 
 	def handle_service(self):
 		st = self.server.state
-		if self.url_path != IMDS_TOKEN_PATH:
+		if self.url_path.rstrip("/") != IMDS_TOKEN_PATH:
 			return Response(404, "Not found", ctype="text/plain; charset=utf-8")
 		if "Secret" not in self.headers:
 			return self.sf_error(401, "SecretHeaderNotFound",

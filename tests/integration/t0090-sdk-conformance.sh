@@ -1,0 +1,119 @@
+#!/bin/sh
+# t0090-sdk-conformance.sh: the official Azure SDK for JavaScript (@azure/identity
+# ManagedIdentityCredential + @azure/keyvault-secrets SecretClient) works against the emulator.
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/emu.sh"
+
+command -v node >/dev/null 2>&1 || skip_all "node is not installed (scripts/install-deps installs it)"
+major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$major" -ge 20 ] ||
+	skip_all "node $(node --version) is older than 20, which the pinned Azure SDK requires"
+
+# node_modules from scripts/install-deps (npm ci); in a tree without it (make distcheck),
+# install the locked versions into the scratch dir, from npm's cache when possible.
+sdk=$top_srcdir/tests/emulator/sdk
+if [ ! -d "$sdk/node_modules/@azure/identity" ]; then
+	command -v npm >/dev/null 2>&1 || skip_all "node_modules missing and npm is not installed"
+	mkdir -p "$T/sdk"
+	cp "$sdk/package.json" "$sdk/package-lock.json" "$sdk/conformance.js" "$T/sdk/"
+	if ! npm ci --prefix "$T/sdk" --prefer-offline --no-audit --no-fund >"$T/npm.log" 2>&1; then
+		sed 's/^/# /' "$T/npm.log" | tail -n 20
+		echo "Bail out! npm ci failed (run scripts/install-deps)"
+		exit 1
+	fi
+	sdk=$T/sdk
+fi
+
+emu_start || { echo "Bail out! emulator did not start"; exit 1; }
+emu_ctl secret-set ftpadmin 'pa55word' >/dev/null
+emu_ctl secret-set Unicode 'grüße +/=\"' --content-type text/plain >/dev/null
+
+# The SDK trusts the test CA through NODE_EXTRA_CA_CERTS and finds IMDS through
+# AZURE_POD_IDENTITY_AUTHORITY_HOST. Node does not resolve *.localhost itself, so the
+# script maps the vault host to 127.0.0.1 (SDK_RESOLVE_HOST).
+NODE_EXTRA_CA_CERTS=$EMU_CA
+AZURE_POD_IDENTITY_AUTHORITY_HOST=$EMU_IMDS
+export NODE_EXTRA_CA_CERTS AZURE_POD_IDENTITY_AUTHORITY_HOST
+unset IDENTITY_ENDPOINT IDENTITY_HEADER MSI_ENDPOINT MSI_SECRET IMDS_ENDPOINT \
+	AZURE_CLIENT_ID AZURE_TENANT_ID AZURE_FEDERATED_TOKEN_FILE 2>/dev/null
+local_url=$EMU_VAULT_URL
+azure_url=https://myvault.vault.azure.net:$EMU_VAULT_PORT
+
+sdkrun() {	# sdkrun VAULT_URL OP NAME [VERSION] (env: SDK_*) -> JSON line
+	(cd "$sdk" && node conformance.js "$@") 2>"$T/node.err" </dev/null
+}
+field() {	# field KEY < JSON line
+	"$EMU_PYTHON" -c 'import json,sys
+v=json.loads(sys.stdin.readline()).get(sys.argv[1])
+print("" if v is None else v)' "$1"
+}
+
+# *.localhost vault: the SDK's challenge check must be switched off
+out=$(SDK_RESOLVE_HOST=myvault.vault.localhost SDK_NO_VERIFY=1 sdkrun "$local_url" get ftpadmin)
+is "$(printf %s "$out" | field value)" pa55word "sdk: getSecret through IMDS + challenge"
+like "$(printf %s "$out" | field id)" "^$local_url/secrets/ftpadmin/[0-9a-f]{32}\$" "sdk: secret id parsed"
+is "$(emu_ctl count imds)" 1 "sdk: one IMDS token request"
+like "$(emu_ctl log imds)" '"Metadata":"true"' "sdk: IMDS request carries Metadata: true"
+is "$(emu_ctl log vault | grep -c '"status":401')" 1 "sdk: one challenge round-trip"
+
+out=$(SDK_RESOLVE_HOST=myvault.vault.localhost SDK_NO_VERIFY=1 sdkrun "$local_url" get Unicode)
+is "$(printf %s "$out" | field value)" 'grüße +/=\"' "sdk: non-ASCII value round-trips"
+is "$(printf %s "$out" | field contentType)" text/plain "sdk: contentType"
+
+out=$(printf 'set by the sdk' | (cd "$sdk" && SDK_RESOLVE_HOST=myvault.vault.localhost \
+	SDK_NO_VERIFY=1 node conformance.js "$local_url" set sdkset 2>"$T/node.err"))
+is "$(printf %s "$out" | field ok)" True "sdk: setSecret"
+is "$(emu_ctl secret-show sdkset | field versions | grep -c 'set by the sdk')" 1 "sdk: the value reached the emulator"
+v=$(printf %s "$out" | field version)
+out=$(SDK_RESOLVE_HOST=myvault.vault.localhost SDK_NO_VERIFY=1 sdkrun "$local_url" get sdkset "$v")
+is "$(printf %s "$out" | field value)" 'set by the sdk' "sdk: getSecret by version"
+
+out=$(SDK_RESOLVE_HOST=myvault.vault.localhost SDK_NO_VERIFY=1 sdkrun "$local_url" get nope)
+is "$(printf %s "$out" | field name)" RestError "sdk: missing secret is a RestError"
+is "$(printf %s "$out" | field statusCode)" 404 "sdk: ... with status 404"
+is "$(printf %s "$out" | field code)" SecretNotFound "sdk: ... and code SecretNotFound"
+
+# the SDK's challenge-resource check refuses the localhost vault ...
+out=$(SDK_RESOLVE_HOST=myvault.vault.localhost sdkrun "$local_url" get ftpadmin)
+like "$(printf %s "$out" | field message)" "challenge resource 'vault.azure.net' does not match" "sdk: challenge verification rejects a non-Azure host"
+# ... and accepts *.vault.azure.net with verification on
+out=$(SDK_RESOLVE_HOST=myvault.vault.azure.net sdkrun "$azure_url" get ftpadmin)
+is "$(printf %s "$out" | field value)" pa55word "sdk: verification on, myvault.vault.azure.net"
+
+# a foreign challenge resource is refused by the SDK, and no token is sent
+emu_ctl clear-log
+emu_ctl fault vault challenge
+out=$(SDK_RESOLVE_HOST=myvault.vault.azure.net sdkrun "$azure_url" get ftpadmin)
+is "$(printf %s "$out" | field ok)" False "sdk: challenge naming management.azure.com fails"
+is "$(emu_ctl log vault | grep -c '"authorization":"bearer"')" 0 "sdk: ... and sends no token"
+
+# user-assigned identity, and RBAC denial
+out=$(SDK_CLIENT_ID=$EMU_UA1_CLIENT_ID SDK_RESOLVE_HOST=myvault.vault.azure.net sdkrun "$azure_url" get ftpadmin)
+is "$(printf %s "$out" | field value)" pa55word "sdk: user-assigned identity by client id"
+like "$(emu_ctl log imds | tail -n 1)" "client_id=$EMU_UA1_CLIENT_ID" "sdk: ... sent as client_id"
+out=$(SDK_CLIENT_ID=$EMU_UA3_CLIENT_ID SDK_RESOLVE_HOST=myvault.vault.azure.net sdkrun "$azure_url" get ftpadmin)
+is "$(printf %s "$out" | field statusCode)" 403 "sdk: identity without rights gets 403"
+is "$(printf %s "$out" | field code)" Forbidden "sdk: ... code Forbidden"
+
+# disabled secret
+emu_ctl secret-set off x --enabled false >/dev/null
+out=$(SDK_RESOLVE_HOST=myvault.vault.azure.net sdkrun "$azure_url" get off)
+is "$(printf %s "$out" | field message)" "Operation get is not allowed on a disabled secret." "sdk: disabled secret message"
+
+# IMDS faults the SDK retries: 500 then success
+emu_ctl clear-log
+emu_ctl fault imds 500x1
+out=$(SDK_RESOLVE_HOST=myvault.vault.azure.net sdkrun "$azure_url" get ftpadmin)
+is "$(printf %s "$out" | field value)" pa55word "sdk: retries an IMDS 500"
+is "$(emu_ctl count imds)" 2 "sdk: ... with a second token request"
+
+# App Service source (IDENTITY_ENDPOINT + IDENTITY_HEADER)
+emu_ctl clear-log
+out=$(IDENTITY_ENDPOINT=$EMU_APPSERVICE_ENDPOINT IDENTITY_HEADER=$EMU_APPSERVICE_HEADER \
+	SDK_RESOLVE_HOST=myvault.vault.azure.net sdkrun "$azure_url" get ftpadmin)
+is "$(printf %s "$out" | field value)" pa55word "sdk: App Service 2019-08-01 token"
+is "$(emu_ctl count appservice)" 1 "sdk: ... from the App Service endpoint"
+is "$(emu_ctl count imds)" 0 "sdk: ... and not from IMDS"
+
+[ "$tap_failed" -eq 0 ] || { diag "node stderr:"; sed 's/^/#   /' "$T/node.err"; }
+done_testing
