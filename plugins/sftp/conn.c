@@ -82,7 +82,7 @@ poll_fd(struct conn *c, short events, int ms)
 	int r, slice;
 
 	for (;;) {
-		if (conn_interrupted && !c->cleanup) {
+		if (conn_interrupted && !c->cleanup && !c->shield) {
 			c->waiterr = "interrupted";
 			return -1;
 		}

@@ -17,6 +17,7 @@ struct conn {
 	LIBSSH2_SFTP		*sftp;
 	int			 timeout_ms;	/* per wait; 0 = forever */
 	int			 cleanup;	/* ignore interrupts, short waits */
+	int			 shield;	/* ignore interrupts */
 	int			 wipe_frees;	/* wipe what libssh2 frees (auth) */
 	const void		*kbd_secret;	/* password for kbd-int prompts */
 	size_t			 kbd_secret_len;

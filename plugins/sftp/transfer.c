@@ -292,7 +292,7 @@ send_streams(struct conn *conns, int n, LIBSSH2_SFTP_HANDLE *h,
 
 /* Rename tmp over dst; when the server refuses to replace, move dst aside. */
 static int
-replace(struct conn *c, const char *tmp, const char *dst)
+replace_unshielded(struct conn *c, const char *tmp, const char *dst)
 {
 	LIBSSH2_SFTP_ATTRIBUTES a;
 	unsigned long st;
@@ -353,6 +353,18 @@ replace(struct conn *c, const char *tmp, const char *dst)
  out:
 	free(aside);
 	return ret;
+}
+
+/* replace(), not cut short by SIGINT/SIGTERM once the old file moved */
+static int
+replace(struct conn *c, const char *tmp, const char *dst)
+{
+	int r;
+
+	c->shield = 1;
+	r = replace_unshielded(c, tmp, dst);
+	c->shield = 0;
+	return r;
 }
 
 /*
