@@ -297,6 +297,50 @@ local_user(void)
 	return pw != NULL ? pw->pw_name : NULL;
 }
 
+/* Remote name of planned item `it`; NULL when out of memory. */
+static char *
+item_target(const struct item *it, int into, const char *root,
+    const char *rpath)
+{
+	const char *rel;
+
+	if (into)
+		return path_join(root, it->rel);
+	rel = strchr(it->rel, '/');
+	return rel == NULL ? strdup(rpath) : path_join(rpath, rel + 1);
+}
+
+/* -p: directory times last, deepest first, after their contents. */
+static int
+set_dir_times(struct conn *c, const struct plan *p, int into,
+    const char *root, const char *rpath)
+{
+	LIBSSH2_SFTP_ATTRIBUTES a;
+	char *t, why[200];
+	size_t i;
+	int rc;
+
+	for (i = p->n; i-- > 0;) {
+		if (!p->v[i].isdir)
+			continue;
+		if ((t = item_target(&p->v[i], into, root, rpath)) == NULL)
+			return -1;
+		memset(&a, 0, sizeof(a));
+		a.flags = LIBSSH2_SFTP_ATTR_ACMODTIME;
+		a.atime = (unsigned long)p->v[i].st.st_atime;
+		a.mtime = (unsigned long)p->v[i].st.st_mtime;
+		CONN_RETRY(c, rc, libssh2_sftp_stat_ex(c->sftp, t,
+		    (unsigned int)strlen(t), LIBSSH2_SFTP_SETSTAT, &a));
+		if (rc != 0)
+			msg_err("cannot set the times of %s: %s", t,
+			    remote_why(c, rc, why, sizeof(why)));
+		free(t);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Upload every planned item below (or as) the destination path. */
 static int
 upload_all(struct conn *conns, int nconn, const struct plan *p,
@@ -305,7 +349,6 @@ upload_all(struct conn *conns, int nconn, const struct plan *p,
 	struct conn *c = &conns[0];
 	const char *root = *rpath ? rpath : ".";
 	char *target = NULL, *parent = NULL;
-	const char *rel;
 	size_t i, len, nsrc = 0;
 	int into, r, ret = AZKV_EXIT_RUNTIME;
 	long dmode;
@@ -342,15 +385,7 @@ upload_all(struct conn *conns, int nconn, const struct plan *p,
 
 	for (i = 0; i < p->n && !conn_interrupted; i++) {
 		free(target);
-		target = NULL;
-		if (into)
-			target = path_join(root, p->v[i].rel);
-		else {
-			rel = strchr(p->v[i].rel, '/');
-			target = rel == NULL ? strdup(rpath) :
-			    path_join(rpath, rel + 1);
-		}
-		if (target == NULL)
+		if ((target = item_target(&p->v[i], into, root, rpath)) == NULL)
 			goto out;
 		if (p->v[i].isdir) {
 			dmode = o->xfer.preserve ?
@@ -365,8 +400,11 @@ upload_all(struct conn *conns, int nconn, const struct plan *p,
 			goto out;
 		}
 	}
-	if (!conn_interrupted)
-		ret = 0;
+	if (conn_interrupted)
+		goto out;
+	if (o->xfer.preserve && set_dir_times(c, p, into, root, rpath) != 0)
+		goto out;
+	ret = 0;
  out:
 	free(parent);
 	free(target);

@@ -75,6 +75,12 @@ is "$(cd "$L/tree" && find . | sort | xargs -n1 sh -c 'if [ -f "$0" ]; then sha2
 sftp_up -r -q --key-secret sshkey "$L/tree" "$dst/copy"
 is "$RC" 0 "-r to a new name: exit 0"
 is "$(cat "$R/copy/one" 2>/dev/null)" 1 "-r to a new name: tree renamed like cp -r"
+touch -d '2002-03-04 05:06:07' "$L/tree/a"
+touch -d '2003-04-05 06:07:08' "$L/tree"
+sftp_up -r -p -q --key-secret sshkey "$L/tree" "$dst/ptree"
+is "$RC" 0 "-rp: exit 0"
+is "$(stat -c %Y "$R/ptree/a")" "$(stat -c %Y "$L/tree/a")" "-rp keeps a directory's mtime"
+is "$(stat -c %Y "$R/ptree")" "$(stat -c %Y "$L/tree")" "-rp keeps the top directory's mtime"
 
 # --- missing directories
 sftp_up --key-secret sshkey "$L/hello.txt" "$dst/no/such/dir/"
