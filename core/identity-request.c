@@ -385,16 +385,33 @@ error_desc(const struct http_resp *resp, char *out, size_t len)
 	json_free(root);
 }
 
-/* 1 when the failed request never got a connection (refused, no route). */
+/*
+ * 1 when the failed request never got a TCP connection (refused, no
+ * route, connect timeout): libcurl records the peer's address only once
+ * connected.
+ */
 static int
 never_connected(struct azkv *ctx, int r)
 {
-	curl_off_t t = 0;
+	char *ip = NULL;
 
 	if (ctx->curl_identity == NULL || curl_easy_getinfo(
-	    ctx->curl_identity, CURLINFO_CONNECT_TIME_T, &t) != CURLE_OK)
+	    ctx->curl_identity, CURLINFO_PRIMARY_IP, &ip) != CURLE_OK)
 		return r == AZKV_ERR_NETWORK;
-	return t == 0;
+	return ip == NULL || *ip == '\0';
+}
+
+/* 1 when TCP connected but the TLS handshake failed (pin mismatch). */
+static int
+tls_failed(struct azkv *ctx)
+{
+	curl_off_t t = 0;
+
+	if (ctx->curl_identity == NULL ||
+	    curl_easy_getinfo(ctx->curl_identity, CURLINFO_APPCONNECT_TIME_T,
+	    &t) != CURLE_OK)
+		return 0;
+	return !never_connected(ctx, AZKV_ERR_NETWORK) && t == 0;
 }
 
 static long
@@ -536,22 +553,34 @@ idplan_fetch(struct azkv *ctx, const struct idplan *p, const char *resource,
 			    "reply too large or malformed");
 			goto out;
 		}
+		if (r != 0 && r != AZKV_ERR_NETWORK && r != AZKV_ERR_TIMEOUT) {
+			ret = r;
+			goto out;
+		}
 		if (r != 0) {
 			if (ctx_ms_left(ctx) == 0) {
 				ret = give_up(ctx, p, &a, 1);
 				goto out;
 			}
+			snprintf(a.last_desc, sizeof(a.last_desc), "%.199s",
+			    ctx->errbuf);
 			if (!a.answered && local_source(p) &&
 			    never_connected(ctx, r)) {
 				ret = seterr(ctx, AZKV_ERR_NOIDENTITY, "no "
 				    "managed identity endpoint answered at "
-				    "%.200s (%s); is this an Azure machine "
+				    "%.200s (%s: %s); is this an Azure machine "
 				    "with a managed identity?", p->endpoint,
-				    titles[p->src]);
+				    titles[p->src], a.last_desc);
 				goto out;
 			}
-			snprintf(a.last_desc, sizeof(a.last_desc), "%.199s",
-			    ctx->errbuf);
+			if (p->thumbprint != NULL && tls_failed(ctx)) {
+				ret = seterr(ctx, AZKV_ERR_UNTRUSTED, "%s at "
+				    "%.200s: TLS handshake failed; is its "
+				    "certificate the one IDENTITY_SERVER_"
+				    "THUMBPRINT names? (%s)", titles[p->src],
+				    p->endpoint, a.last_desc);
+				goto out;
+			}
 			a.last_status = 0;
 			goto backoff;
 		}

@@ -137,13 +137,17 @@ if [ -n "${EMU_SF_ENDPOINT:-}" ] && usable servicefabric; then
 		"service fabric: api-version"
 	erun $SF IDENTITY_SERVER_THUMBPRINT=0000000000000000000000000000000000000000 \
 		"$AZKV" token
-	ok "$([ "$rc" -ne 0 ]; echo $?)" "service fabric: another thumbprint fails"
+	is "$rc" 1 "service fabric: another thumbprint fails at once"
+	like "$err" "TLS handshake failed.*IDENTITY_SERVER_THUMBPRINT" \
+		"service fabric: says the certificate does not match"
+	erun $SF IDENTITY_SERVER_THUMBPRINT=AB "$AZKV" token
+	is "$rc" 2 "service fabric: malformed thumbprint is a usage error"
 	is "$(emu_ctl count servicefabric)" 1 "service fabric: nothing sent to an unpinned server"
 	erun $SF IDENTITY_SERVER_THUMBPRINT="$EMU_SF_THUMBPRINT" "$AZKV" \
 		--identity "$EMU_UA1_CLIENT_ID" token
 	is "$rc" 2 "service fabric: user-assigned is a usage error"
 else
-	skip_n 7 "emulator has no Service Fabric yet"
+	skip_n 9 "emulator has no Service Fabric yet"
 fi
 
 # --- workload identity -------------------------------------------------------------------
