@@ -96,27 +96,70 @@ hostkey_fingerprint(struct conn *c, char *buf, size_t len)
 	return 0;
 }
 
-/* Read every configured known_hosts file that exists into a new list. */
+/* 1 when the @revoked line `l` names the key whose base64 is `b64`. */
+static int
+revoked_line(const char *l, const char *b64)
+{
+	const char *p = l;
+	size_t n = strlen(b64);
+	int field;
+
+	/* "@revoked hosts type base64 [comment]": the fourth field */
+	for (field = 1; field < 4; field++) {
+		p += strcspn(p, " \t");
+		p += strspn(p, " \t");
+	}
+	return strncmp(p, b64, n) == 0 &&
+	    (p[n] == '\0' || p[n] == ' ' || p[n] == '\t');
+}
+
+/*
+ * Read the known_hosts files that exist into a new list, line by line:
+ * libssh2 1.10's readfile stops at the first line it cannot parse.
+ * Lines with markers are skipped; with key_b64, *revoked is set when a
+ * @revoked line names that key.
+ */
 static LIBSSH2_KNOWNHOSTS *
-kh_load(struct conn *c, const struct hostkey_cfg *cfg)
+kh_load(struct conn *c, const struct hostkey_cfg *cfg, const char *key_b64,
+    int *revoked)
 {
 	LIBSSH2_KNOWNHOSTS *kh;
-	size_t i;
-	int n;
+	FILE *f;
+	char *line = NULL, *l;
+	size_t i, cap = 0, good, bad;
+	ssize_t len;
 
 	if ((kh = libssh2_knownhost_init(c->s)) == NULL)
 		return NULL;
 	for (i = 0; i < cfg->nfiles; i++) {
-		if (access(cfg->files[i], R_OK) != 0)
+		if ((f = fopen(cfg->files[i], "re")) == NULL)
 			continue;
-		n = libssh2_knownhost_readfile(kh, cfg->files[i],
-		    LIBSSH2_KNOWNHOST_FILE_OPENSSH);
-		if (n < 0)
-			msg_err("warning: %s: stopped at a line libssh2 cannot "
-			    "parse (%s)", cfg->files[i], conn_why(c));
-		else
-			msg_debug("%s: %d host keys", cfg->files[i], n);
+		good = bad = 0;
+		while ((len = getline(&line, &cap, f)) > 0) {
+			while (len > 0 && (line[len - 1] == '\n' ||
+			    line[len - 1] == '\r'))
+				line[--len] = '\0';
+			l = line + strspn(line, " \t");
+			if (*l == '\0' || *l == '#')
+				continue;
+			if (*l == '@') {
+				if (key_b64 != NULL &&
+				    strncmp(l, "@revoked", 8) == 0 &&
+				    revoked_line(l, key_b64))
+					*revoked = 1;
+				continue;
+			}
+			if (libssh2_knownhost_readline(kh, l, strlen(l),
+			    LIBSSH2_KNOWNHOST_FILE_OPENSSH) == 0)
+				good++;
+			else
+				bad++;
+		}
+		fclose(f);
+		msg_debug("%s: %zu entries, %zu lines libssh2 cannot use",
+		    cfg->files[i], good, bad);
 	}
+	free(line);
 	return kh;
 }
 
@@ -147,7 +190,7 @@ hostkey_prefer(struct conn *c, const struct hostkey_cfg *cfg,
 	size_t i;
 	int r;
 
-	if (cfg->pin == NULL && (kh = kh_load(c, cfg)) != NULL) {
+	if (cfg->pin == NULL && (kh = kh_load(c, cfg, NULL, NULL)) != NULL) {
 		/* a dummy key: MISMATCH means an entry of this type exists */
 		for (i = 0; i < NKEYTYPES; i++) {
 			r = libssh2_knownhost_checkp(kh, host, kh_port(port),
@@ -222,9 +265,9 @@ hostkey_verify(struct conn *c, const struct hostkey_cfg *cfg,
 	LIBSSH2_KNOWNHOSTS *kh = NULL;
 	const struct keytype *kt;
 	const char *key, *tname;
-	char fp[80], hp[300], pin[80];
+	char fp[80], hp[300], pin[80], *b64;
 	size_t keylen, i, j;
-	int type, r, ret = AZKV_EXIT_HOSTKEY;
+	int type, r, revoked = 0, ret = AZKV_EXIT_HOSTKEY;
 
 	key = libssh2_session_hostkey(c->s, &keylen, &type);
 	if (key == NULL || hostkey_fingerprint(c, fp, sizeof(fp)) != 0) {
@@ -258,8 +301,19 @@ hostkey_verify(struct conn *c, const struct hostkey_cfg *cfg,
 		msg_err("host key of %s has an unsupported type %d", hp, type);
 		return AZKV_EXIT_HOSTKEY;
 	}
-	if ((kh = kh_load(c, cfg)) == NULL) {
+	if ((b64 = malloc(keylen / 3 * 4 + 8)) == NULL)
+		return AZKV_EXIT_HOSTKEY;
+	b64_encode((const unsigned char *)key, keylen, b64, 1);
+	kh = kh_load(c, cfg, b64, &revoked);
+	free(b64);
+	if (kh == NULL) {
 		msg_err("cannot read known hosts: %s", conn_why(c));
+		return AZKV_EXIT_HOSTKEY;
+	}
+	if (revoked) {
+		msg_err("the %s host key of %s is marked @revoked: %s", tname,
+		    hp, fp);
+		libssh2_knownhost_free(kh);
 		return AZKV_EXIT_HOSTKEY;
 	}
 	r = libssh2_knownhost_checkp(kh, host, kh_port(port), key, keylen,

@@ -69,6 +69,26 @@ like "$(cat "$T/hashed_kh")" '^\|1\|' "(known_hosts is hashed)"
 run "$T/hashed_kh" "$L/x" "$dst/hashed"
 is "$RC" 0 "hashed known_hosts entry: exit 0"
 
+# lines libssh2 1.10 cannot parse do not hide the entries after them
+{
+	echo "# a comment"
+	echo "@cert-authority *.example.com $(cut -d' ' -f1,2 "$T/other.pub")"
+	echo "*.example.org,!bad.example.org $(cut -d' ' -f1,2 "$T/other.pub")"
+	echo "garbage"
+	cat "$SSHD_KNOWN_HOSTS"
+} >"$T/mixed_kh"
+run "$T/mixed_kh" "$L/x" "$dst/mixed"
+is "$RC" 0 "markers, patterns and junk before the entry: exit 0"
+
+# a @revoked key is refused even when listed as known
+{
+	cat "$SSHD_KNOWN_HOSTS"
+	echo "@revoked * $(cut -d' ' -f1,2 "$SSHD_HOST_KEY_PUB")"
+} >"$T/revoked_kh"
+run "$T/revoked_kh" "$L/x" "$dst/revoked"
+is "$RC" 6 "@revoked host key: exit 6"
+like "$OUT" "revoked" "@revoked host key: says so"
+
 # a pin
 run "$T/empty_kh" --host-key "$edfp" "$L/x" "$dst/pinned"
 is "$RC" 0 "--host-key with the right fingerprint: exit 0"
