@@ -12,6 +12,7 @@ import hmac
 import http.server
 import json
 import os
+import random
 import re
 import secrets
 import select
@@ -111,6 +112,10 @@ class Fault:
 			raise ValueError("unknown fault action %r" % self.action)
 		if self.action.isdigit() and not 100 <= int(self.action) <= 599:
 			raise ValueError("bad status %r" % self.action)
+
+	def label(self):
+		return self.action + ("=" + self.arg if self.arg else "") + "".join(
+			":%s=%s" % kv for kv in self.opts.items())
 
 	def describe(self):
 		return "%s%s x%s %s" % (self.action, "=" + self.arg if self.arg else "",
@@ -212,6 +217,8 @@ class State:
 				return None
 			if when == "noauth" and authenticated:
 				return None
+			if "p" in f.opts and random.random() >= float(f.opts["p"]):
+				return None
 			if f.count is not None:
 				f.count -= 1
 				if f.count <= 0:
@@ -219,11 +226,17 @@ class State:
 			return f
 
 	# ---- log ----------------------------------------------------------
-	def add_log(self, entry):
+	def add_log(self, entry, done=True):
+		"""Append entry to the log now; write it to the file once done."""
 		with self.lock:
 			self.seq += 1
 			entry["seq"] = self.seq
 			self.log.append(entry)
+		if done:
+			self.log_done(entry)
+
+	def log_done(self, entry):
+		with self.lock:
 			try:
 				self.logfile.write(jdump(entry) + "\n")
 				self.logfile.flush()
@@ -269,7 +282,7 @@ class Response:
 class QuietServer(http.server.ThreadingHTTPServer):
 	daemon_threads = True
 	allow_reuse_address = True
-	request_queue_size = 128
+	request_queue_size = 1024
 
 	def __init__(self, addr, handler, service, state, tls_ctx=None):
 		self.service = service
@@ -393,6 +406,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 					self.bearer_error = why
 					entry["identity"] = "invalid:" + why
 		self.entry = entry
+		entry["status"] = None
+		st.add_log(entry, done=False)
 		limited = False
 		if service == "imds" and u.path.rstrip("/") == IMDS_TOKEN_PATH:
 			limited = st.imds_enter()
@@ -405,13 +420,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
 				entry["ratelimited"] = True
 			else:
 				fault = st.next_fault(service, self.claims is not None)
+				if fault is not None:
+					entry["fault"] = fault.label()
 				resp = self.apply_pre_fault(fault)
 				if resp is None:
 					resp = self.handle_service()
 			entry["status"] = resp.status
-			if fault is not None:
-				entry["fault"] = fault.describe()
-			st.add_log(entry)
+			st.log_done(entry)
 			if resp.status == -1:	# hang: answered nothing
 				return
 			self.send(resp, fault)
@@ -454,6 +469,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 			return None
 		a = f.action
 		if a == "hang":
+			self.entry["status"] = -1
 			self.close_connection = True
 			self.wait_client_gone()
 			return Response(-1)

@@ -264,6 +264,13 @@ emu_ctl fault vault 429:retry-after=3
 kv GET "/secrets/ftpadmin/?$Q" "$tok" >/dev/null
 is "$(st)" 429 "fault: vault 429"
 like "$(cat "$T/hdr")" 'Retry-After: 3' "fault: vault Retry-After seconds"
+emu_ctl fault vault '429x*:p=0'
+kv GET "/secrets/ftpadmin/?$Q" "$tok" >/dev/null
+is "$(st)" 200 "fault: p=0 never applies"
+emu_ctl fault vault '429x*:p=1'
+kv GET "/secrets/ftpadmin/?$Q" "$tok" >/dev/null
+is "$(st)" 429 "fault: p=1 always applies"
+emu_ctl fault vault clear
 emu_ctl fault appservice 500x1
 tokget -H "X-IDENTITY-HEADER: $EMU_APPSERVICE_HEADER" "$EMU_APPSERVICE_ENDPOINT?api-version=2019-08-01&resource=$R" >/dev/null
 is "$(st)" 500 "fault: per-service queues (appservice)"
