@@ -813,7 +813,7 @@ class AzureMLHandler(TokenHandler):
 
 	def handle_service(self):
 		st = self.server.state
-		if self.url_path.rstrip("/").lower() != "/msi/auth":
+		if self.url_path.rstrip("/").lower() != "/msi/token":
 			return Response(404, "Not found", ctype="text/plain; charset=utf-8")
 		if self.headers.get("secret") != st.azureml_secret:
 			return self.token_error(401, "unauthorized", "Missing or invalid secret header")
@@ -1663,7 +1663,7 @@ def main():
 		"EMU_ARC_IMDS_ENDPOINT": base("arc"),
 		"EMU_ARC_ENDPOINT": base("arc") + IMDS_TOKEN_PATH,
 		"EMU_CLOUDSHELL_ENDPOINT": base("cloudshell") + "/oauth2/token",
-		"EMU_AZUREML_ENDPOINT": base("azureml") + "/msi/auth",
+		"EMU_AZUREML_ENDPOINT": base("azureml") + "/MSI/token",
 		"EMU_AZUREML_SECRET": st.azureml_secret,
 		"EMU_SF_ENDPOINT": "https://localhost:%d%s" % (port("servicefabric"), IMDS_TOKEN_PATH),
 		"EMU_SF_HEADER": st.sf_secret,
