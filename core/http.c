@@ -98,21 +98,27 @@ pin_self(void)
 		    RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
 }
 
+/*
+ * At load time, before other code of the process runs: keep the library
+ * mapped, hide SSLKEYLOGFILE from libcurl (whose OpenSSL backend would
+ * write every TLS session key to that file, so that anyone holding a
+ * capture could read the secrets; it reads the variable once, in its
+ * global init), and give OpenSSL the wiping allocator (only possible before
+ * its first allocation; if something initialised it earlier, its buffers
+ * are simply not wiped). All cheap: libcurl's own global init (OpenSSL
+ * configuration and engines) waits for the first request.
+ */
+static void __attribute__((constructor))
+http_ctor(void)
+{
+	pin_self();
+	(void)unsetenv("SSLKEYLOGFILE");
+	(void)CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc, ossl_free);
+}
+
 static void
 global_init_once(void)
 {
-	pin_self();
-	/*
-	 * libcurl's OpenSSL backend writes every TLS session key to the file
-	 * SSLKEYLOGFILE names, which would let anyone holding a capture read
-	 * the secrets. It reads the variable once, in the global init below.
-	 */
-	(void)unsetenv("SSLKEYLOGFILE");
-	/*
-	 * Only succeeds before OpenSSL's first allocation; if something
-	 * initialised it earlier, its buffers are simply not wiped.
-	 */
-	(void)CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc, ossl_free);
 	/* A no-op (refcount) when the application initialised libcurl. */
 	if (curl_global_init_mem(CURL_GLOBAL_ALL, malloc, wfree, wrealloc,
 	    strdup, calloc) == CURLE_OK)
@@ -123,13 +129,6 @@ void
 http_global_init(void)
 {
 	pthread_once(&global_once, global_init_once);
-}
-
-/* Install the allocators before any other code of the process uses curl. */
-static void __attribute__((constructor))
-http_ctor(void)
-{
-	http_global_init();
 }
 
 void
@@ -345,11 +344,54 @@ set_method(CURL *h, const struct http_req *req)
 	return r;
 }
 
-/* Options common to every request on a freshly reset handle. */
+/*
+ * The CA bundle to fall back on when the issuer is not in libcurl's CA
+ * directory, or NULL when this libcurl has no default directory (then it
+ * keeps its own defaults).
+ *
+ * libcurl's default trust store is its bundle file plus its hashed
+ * directory (on Debian, /etc/ssl/certs/ca-certificates.crt and
+ * /etc/ssl/certs, both written by update-ca-certificates). OpenSSL 3
+ * decodes every certificate of a bundle when it loads it, about 1.7
+ * million instructions each, some 250 million for Debian's 145, more than
+ * 85% of a whole warm `azkv get`; from the directory it reads only the
+ * issuer a chain needs. So the directory is tried alone first, and the
+ * bundle only after a chain failed for want of an issuer (http_do): the
+ * same certificates are trusted, in the same cases.
+ */
+static const char *
+lazy_ca_bundle(void)
+{
+	curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
+
+	if (vi->age < CURLVERSION_SEVENTH || vi->capath == NULL ||
+	    vi->cainfo == NULL)
+		return NULL;
+	return vi->cainfo;
+}
+
+/* Did the chain fail for want of a trusted issuer? */
+static int
+issuer_missing(CURL *h)
+{
+	long v = X509_V_OK;
+
+	if (curl_easy_getinfo(h, CURLINFO_SSL_VERIFYRESULT, &v) != CURLE_OK)
+		return 0;
+	return v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+	    v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+	    v == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+	    v == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
+}
+
+/*
+ * Options common to every request on a freshly reset handle. *lazy_ca is
+ * set when the default bundle was left out (see lazy_ca_bundle).
+ */
 static int
 set_options(struct azkv *ctx, CURL *h, const struct http_req *req,
     struct xfer *x, struct curl_slist *hdrs, char *errbuf, long total_ms,
-    long connect_ms)
+    long connect_ms, int *lazy_ca)
 {
 	curl_version_info_data *vi;
 	const char *capath = NULL;
@@ -397,6 +439,12 @@ set_options(struct azkv *ctx, CURL *h, const struct http_req *req,
 			if (capath != NULL)
 				SET(CURLOPT_CAPATH, capath);
 		}
+	}
+	*lazy_ca = 0;
+	if ((req->kind == HTTP_IDENTITY || ctx->cafile == NULL) &&
+	    lazy_ca_bundle() != NULL) {
+		SET(CURLOPT_CAINFO, NULL);	/* the directory alone */
+		*lazy_ca = 1;
 	}
 	if (req->pin_sha1 != NULL) {
 		/*
@@ -479,7 +527,7 @@ http_do(struct azkv *ctx, const struct http_req *req, struct http_resp *resp)
 	CURL *h;
 	CURLcode cr;
 	long left, total_ms, connect_ms, status = 0;
-	int by_deadline, ret = AZKV_ERR_INTERNAL;
+	int by_deadline, lazy_ca = 0, ret = AZKV_ERR_INTERNAL;
 
 	http_global_init();
 	memset(&x, 0, sizeof(x));
@@ -535,7 +583,7 @@ http_do(struct azkv *ctx, const struct http_req *req, struct http_resp *resp)
 
 	x.resp = resp;
 	if (set_options(ctx, h, req, &x, hdrs, errbuf, total_ms,
-	    connect_ms) != 0) {
+	    connect_ms, &lazy_ca) != 0) {
 		ret = seterr(ctx, AZKV_ERR_INTERNAL,
 		    "cannot set up the request to %s", host);
 		goto out;
@@ -543,6 +591,19 @@ http_do(struct azkv *ctx, const struct http_req *req, struct http_resp *resp)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cr = curl_easy_perform(h);
+	if (cr == CURLE_PEER_FAILED_VERIFICATION && lazy_ca &&
+	    issuer_missing(h) && total_ms - elapsed_ms(&t0) > 0) {
+		/* nothing was sent: the handshake failed */
+		log_debug(ctx, "%s: no trusted issuer in the CA directory; "
+		    "trying the CA bundle %s", host, lazy_ca_bundle());
+		errbuf[0] = '\0';
+		buf_reset(&resp->body);
+		resp_headers_clear(resp);
+		if (curl_easy_setopt(h, CURLOPT_CAINFO, lazy_ca_bundle()) ==
+		    CURLE_OK && curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+		    total_ms - elapsed_ms(&t0)) == CURLE_OK)
+			cr = curl_easy_perform(h);
+	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	log_redact_url(req->url, logurl, sizeof(logurl));
 	if (cr != CURLE_OK) {
