@@ -69,13 +69,17 @@ emu_ctl() {
 		shift
 	done
 	shift
-	emu_x=$(curl -s --noproxy '*' -m 60 -o "$EMU_STATE/ctl.out" -w '%header{x-exit}' \
-		"$@" "$EMU_CONTROL/ctl") || { echo "emu_ctl: control port unreachable" >&2; return 2; }
+	emu_o=$(mktemp "$EMU_STATE/ctl.XXXXXX") || return 2
+	emu_x=$(curl -s --noproxy '*' -m 60 -o "$emu_o" -w '%header{x-exit}' \
+		"$@" "$EMU_CONTROL/ctl") || emu_x=
 	if [ "$emu_x" = 0 ]; then
-		cat "$EMU_STATE/ctl.out"
+		cat "$emu_o"
+	elif [ -z "$emu_x" ]; then
+		echo "emu_ctl: the emulator's control port did not answer" >&2
 	else
-		cat "$EMU_STATE/ctl.out" >&2
+		cat "$emu_o" >&2
 	fi
+	rm -f "$emu_o"
 	return "${emu_x:-2}"
 }
 
