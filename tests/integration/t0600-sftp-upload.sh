@@ -28,6 +28,10 @@ sftp_up -i "$SSHD_CLIENT_KEY" "$L/hello.txt" "sftp://$SFTP_USER@127.0.0.1:$SSHD_
 is "$RC" 0 "-i FILE and an sftp:// URL: exit 0"
 is "$(cat "$R/url.txt" 2>/dev/null)" hello "-i FILE: uploaded"
 
+sftp_up -i "$T/enc_key" --passphrase-secret sshkey-pass "$L/hello.txt" "$dst/encfile.txt"
+is "$RC" 0 "-i FILE with --passphrase-secret: exit 0"
+is "$(cat "$R/encfile.txt" 2>/dev/null)" hello "-i FILE with --passphrase-secret: uploaded"
+
 # a key whose line breaks a secret store flattened into spaces
 tr '\n' ' ' <"$SSHD_CLIENT_KEY" | emu_ctl secret-set flatkey - >/dev/null
 sftp_up --key-secret flatkey "$L/hello.txt" "$dst/flat.txt"
