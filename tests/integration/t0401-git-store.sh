@@ -422,6 +422,14 @@ host=foreign.example
 git-credential-azkv: secret '$other' holds credentials for another host; not touching it
 EOF
 
+# The debug log names secrets, never their values.
+printf 'protocol=https\nhost=debug.example\nusername=u\npassword=SEKRITpw\noauth_refresh_token=SEKRITtok\n' |
+	git-credential-azkv -v store 2>"$T/debug.err"
+printf 'protocol=https\nhost=debug.example\n' | git-credential-azkv -v get >"$T/debug.out" 2>>"$T/debug.err"
+like "$(cat "$T/debug.err")" "debug: git: writing 1 entries to secret '$(gc_name https debug.example)'" "-v: debug log"
+unlike "$(cat "$T/debug.err")" 'SEKRIT' "-v: no password or token in the debug log"
+is "$(grep -c SEKRIT "$T/debug.out")" 2 "-v: the answer still on stdout"
+
 # Concurrent stores for one host must not lose an entry.
 n=8
 i=0
