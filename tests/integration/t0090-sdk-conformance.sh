@@ -115,5 +115,39 @@ is "$(printf %s "$out" | field value)" pa55word "sdk: App Service 2019-08-01 tok
 is "$(emu_ctl count appservice)" 1 "sdk: ... from the App Service endpoint"
 is "$(emu_ctl count imds)" 0 "sdk: ... and not from IMDS"
 
+# Cloud Shell, Azure ML, Service Fabric (its certificate trusted through
+# NODE_EXTRA_CA_CERTS) and workload identity, through MSAL's sources
+cat "$EMU_CA" "$EMU_SF_CERT" >"$T/cas.pem"
+NODE_EXTRA_CA_CERTS=$T/cas.pem
+emu_ctl clear-log
+out=$(MSI_ENDPOINT=$EMU_CLOUDSHELL_ENDPOINT SDK_RESOLVE_HOST=myvault.vault.azure.net \
+	sdkrun "$azure_url" get ftpadmin)
+is "$(printf %s "$out" | field value)" pa55word "sdk: Cloud Shell token"
+like "$(emu_ctl log cloudshell)" '"method":"POST".*"body":"resource=https%3A%2F%2Fvault.azure.net"' "sdk: ... by POST with a resource form"
+out=$(MSI_ENDPOINT=$EMU_AZUREML_ENDPOINT MSI_SECRET=$EMU_AZUREML_SECRET \
+	SDK_RESOLVE_HOST=myvault.vault.azure.net sdkrun "$azure_url" get ftpadmin)
+is "$(printf %s "$out" | field value)" pa55word "sdk: Azure ML token"
+is "$(emu_ctl count azureml)" 1 "sdk: ... from the Azure ML endpoint"
+out=$(IDENTITY_ENDPOINT=$EMU_SF_ENDPOINT IDENTITY_HEADER=$EMU_SF_HEADER \
+	IDENTITY_SERVER_THUMBPRINT=$EMU_SF_THUMBPRINT \
+	SDK_RESOLVE_HOST=myvault.vault.azure.net sdkrun "$azure_url" get ftpadmin)
+is "$(printf %s "$out" | field value)" pa55word "sdk: Service Fabric token"
+is "$(emu_ctl count servicefabric)" 1 "sdk: ... from the Service Fabric endpoint"
+wi_run() {
+	SDK_CREDENTIAL=workload AZURE_TENANT_ID=$EMU_TENANT AZURE_CLIENT_ID=$EMU_WI_CLIENT_ID \
+	AZURE_FEDERATED_TOKEN_FILE=$EMU_FEDERATED_TOKEN_FILE AZURE_AUTHORITY_HOST=$EMU_AUTHORITY \
+	SDK_RESOLVE_HOST=myvault.vault.azure.net sdkrun "$azure_url" get ftpadmin
+}
+out=$(wi_run)
+is "$(printf %s "$out" | field value)" pa55word "sdk: WorkloadIdentityCredential token"
+like "$(emu_ctl log authority | grep '/oauth2/v2.0/token')" 'client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer' "sdk: ... by client assertion"
+cp "$EMU_FEDERATED_TOKEN_FILE" "$T/old-assertion"
+emu_ctl federated-rotate
+out=$(wi_run)
+is "$(printf %s "$out" | field value)" pa55word "sdk: workload identity after the token file rotated"
+cp "$T/old-assertion" "$EMU_FEDERATED_TOKEN_FILE"
+out=$(wi_run)
+like "$(printf %s "$out" | field message)" 'AADSTS700024' "sdk: a stale assertion gives AADSTS700024"
+
 [ "$tap_failed" -eq 0 ] || { diag "node stderr:"; sed 's/^/#   /' "$T/node.err"; }
 done_testing

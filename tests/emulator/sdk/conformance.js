@@ -6,10 +6,12 @@
 //        SDK_RESOLVE_HOST  resolve this host name to 127.0.0.1 (a test-only DNS entry, so
 //                          that a *.vault.azure.net URL keeps challenge verification on)
 //        SDK_NO_VERIFY=1   disableChallengeResourceVerification (for *.localhost vaults)
+//        SDK_CREDENTIAL=workload  WorkloadIdentityCredential (AZURE_TENANT_ID, AZURE_CLIENT_ID,
+//                          AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST) instead
 "use strict";
 
 const dns = require("dns");
-const { ManagedIdentityCredential } = require("@azure/identity");
+const { ManagedIdentityCredential, WorkloadIdentityCredential } = require("@azure/identity");
 const { SecretClient } = require("@azure/keyvault-secrets");
 
 function pinHost(host) {
@@ -44,9 +46,13 @@ async function main() {
 	}
 	if (process.env.SDK_RESOLVE_HOST)
 		pinHost(process.env.SDK_RESOLVE_HOST);
-	const credential = process.env.SDK_CLIENT_ID
-		? new ManagedIdentityCredential({ clientId: process.env.SDK_CLIENT_ID })
-		: new ManagedIdentityCredential();
+	let credential;
+	if (process.env.SDK_CREDENTIAL === "workload")
+		credential = new WorkloadIdentityCredential({ disableInstanceDiscovery: true });
+	else if (process.env.SDK_CLIENT_ID)
+		credential = new ManagedIdentityCredential({ clientId: process.env.SDK_CLIENT_ID });
+	else
+		credential = new ManagedIdentityCredential();
 	const client = new SecretClient(vaultUrl, credential, {
 		disableChallengeResourceVerification: process.env.SDK_NO_VERIFY === "1",
 		retryOptions: { maxRetries: 1, retryDelayInMs: 100 },
