@@ -220,6 +220,15 @@ fi
 # --- explicit source lists ---------------------------------------------------------------
 erun AZKV_IDENTITY_SOURCE="cloudshell imds" "$AZKV" token
 is "$rc" 0 "identity.source list: unusable first source skipped"
+port=$("$PYTHON3" -c 'import socket
+s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+n0=$(emu_ctl count imds)
+erun AZKV_IDENTITY_SOURCE="appservice imds" \
+	IDENTITY_ENDPOINT="http://127.0.0.1:$port/msi/token" IDENTITY_HEADER=h \
+	"$AZKV" -v token
+is "$rc" 0 "identity.source list: a failing source hands over to the next"
+is "$(emu_ctl count imds)" $((n0 + 1)) "identity.source list: IMDS asked after App Service failed"
+like "$err" "identity source appservice failed.*trying imds" "identity.source list: the debug log says so"
 erun AZKV_IDENTITY_SOURCE=appservice "$AZKV" token
 is "$rc" 5 "identity.source = appservice without its variables: exit 5"
 like "$err" "IDENTITY_ENDPOINT" "names what is missing"
