@@ -381,7 +381,8 @@ tokencache_get(struct azkv *ctx, const char *resource, struct azkv_token **out)
 	if (ctx->token != NULL && strcmp(ctx->token->cache_key, key) == 0 &&
 	    ctx->token->expires_on > now) {
 		if (now < ctx->token->refresh_on) {
-			ret = token_dup(ctx->token, out);
+			if ((ret = token_dup(ctx->token, out)) != 0)
+				seterr(ctx, ret, "out of memory");
 			goto out;
 		}
 		if (token_dup(ctx->token, &old) != 0)
