@@ -149,5 +149,39 @@ cp "$T/old-assertion" "$EMU_FEDERATED_TOKEN_FILE"
 out=$(wi_run)
 like "$(printf %s "$out" | field message)" 'AADSTS700024' "sdk: a stale assertion gives AADSTS700024"
 
+# Azure Arc: MSAL only reads key files from /var/opt/azcmagent/tokens, so as root
+# run a second emulator and node in a private mount namespace with a tmpfs there.
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
+    unshare -m true 2>/dev/null; then
+	cat >"$T/arc.sh" <<'ARC'
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null' EXIT
+trap 'exit 1' INT TERM
+mount -t tmpfs -o mode=755 azkv-arc /var/opt || exit 1
+mkdir -p -m 700 /var/opt/azcmagent/tokens || exit 1
+"$EMU_PYTHON" "$top_srcdir/tests/emulator/azkv-emulator.py" --state-dir "$T/emu-arc" \
+	--arc-key-dir /var/opt/azcmagent/tokens >"$T/emu-arc.log" 2>&1 &
+pid=$!
+i=0
+while [ ! -s "$T/emu-arc/env.sh" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+. "$T/emu-arc/env.sh" || exit 1
+curl -s --noproxy '*' -m 20 -o /dev/null --data-urlencode a=secret-set \
+	--data-urlencode a=arcsecret --data-urlencode a=arc-value "$EMU_CONTROL/ctl"
+(cd "$sdk" && NODE_EXTRA_CA_CERTS=$EMU_CA IDENTITY_ENDPOINT=$EMU_ARC_ENDPOINT \
+	IMDS_ENDPOINT=$EMU_ARC_IMDS_ENDPOINT SDK_RESOLVE_HOST=myvault.vault.azure.net \
+	node conformance.js "https://myvault.vault.azure.net:$EMU_VAULT_PORT" get arcsecret) \
+	2>"$T/node.err" </dev/null
+curl -s --noproxy '*' -m 20 --data-urlencode a=log --data-urlencode a=arc \
+	"$EMU_CONTROL/ctl" >"$T/arc-log"
+ARC
+	out=$(T=$T sdk=$sdk timeout 120 unshare -m sh "$T/arc.sh")
+	is "$(printf %s "$out" | field value)" arc-value "sdk: Azure Arc token (key file in a private /var/opt)"
+	like "$(grep -c '"status":401' "$T/arc-log")" '^1$' "sdk: ... after one 401 Basic realm challenge"
+	like "$(grep '"status":200' "$T/arc-log")" '"Authorization":"Basic [0-9a-f]{64}"' "sdk: ... then Basic with the key file's contents"
+else
+	skip "sdk: Azure Arc needs root and unshare (MSAL reads keys only from /var/opt/azcmagent/tokens)"
+	skip "sdk: Azure Arc challenge"
+	skip "sdk: Azure Arc Basic key"
+fi
+
 [ "$tap_failed" -eq 0 ] || { diag "node stderr:"; sed 's/^/#   /' "$T/node.err"; }
 done_testing
