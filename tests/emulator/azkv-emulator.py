@@ -18,7 +18,6 @@ import secrets
 import select
 import signal
 import socket
-import socketserver
 import ssl
 import struct
 import subprocess
