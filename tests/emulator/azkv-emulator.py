@@ -1015,8 +1015,8 @@ class VaultHandler(Handler):
 				return self.kv_error(401, "Unauthorized",
 						     "AKV10000: Request is missing a Bearer or PoP token.")
 			return self.kv_error(401, "Unauthorized",
-					     "AKV10032: Invalid issuer. Expected one of https://sts.windows.net/"
-					     "%s/, found %s." % (st.tenant, "an unrecognised token"))
+					     "AKV10046: Unable to resolve the key used for signature "
+					     "validation.")
 		aud = self.claims.get("aud")
 		if aud != VAULT_RESOURCE and aud != "cfa8b339-82a2-471a-a3c9-0fc0be7a4093":
 			return self.kv_error(401, "Unauthorized",
@@ -1189,7 +1189,7 @@ class VaultHandler(Handler):
 			return self.kv_error(409, "Conflict",
 					     "Secret %s is currently in a deleted but recoverable state, and "
 					     "its name cannot be reused; in this state, the secret can only be "
-					     "recovered or purged." % name)
+					     "recovered or purged." % name, "ObjectIsDeletedButRecoverable")
 		attrs = obj.get("attributes") or {}
 		if len(obj["value"].encode("utf-8")) > 25 * 1024:
 			return self.kv_error(400, "BadParameter",
