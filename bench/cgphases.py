@@ -47,6 +47,13 @@ def main():
     for name in sys.argv[2:]:
         c = counts("%s/cga.%s" % (d, name))
         res[name] = {ph: sum(c.get(fn, 0) for fn in fns) for ph, fns in PHASES}
+        try:
+            with open("%s/rc.%s" % (d, name)) as f:
+                rc = int(f.read().strip())
+        except (OSError, ValueError):
+            rc = 0
+        if rc != 0:
+            res[name]["exit status under valgrind"] = rc
     json.dump(res, sys.stdout, indent=1)
     sys.stdout.write("\n")
 
