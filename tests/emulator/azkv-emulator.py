@@ -1189,7 +1189,7 @@ class VaultHandler(Handler):
 			return self.kv_error(409, "Conflict",
 					     "Secret %s is currently in a deleted but recoverable state, and "
 					     "its name cannot be reused; in this state, the secret can only be "
-					     "recovered or purged." % name, "ObjectIsDeletedButRecoverable")
+					     "recovered or purged." % name)
 		attrs = obj.get("attributes") or {}
 		if len(obj["value"].encode("utf-8")) > 25 * 1024:
 			return self.kv_error(400, "BadParameter",
