@@ -105,6 +105,21 @@ const char *azkv_config_get(const struct azkv *ctx, const char *section,
 const char *azkv_config_file(const struct azkv *ctx, size_t i, int *found);
 
 /*
+ * Value of `key` in the most specific [section "URL"] config section that
+ * matches a request for protocol://[username@]host[:port]/path, like git's
+ * urlmatch: scheme and host compare case-insensitively, a default port may
+ * be written or left out, a section's user must be the request's username
+ * (percent-encoded), a section's path must be a prefix of path at a '/'
+ * boundary, and a '*' host label matches one label. An exact host wins
+ * over a wildcard, then a longer path, then a section naming the user.
+ * host may carry ":port"; path, username may be NULL. Borrowed; NULL when
+ * no section matches.
+ */
+const char *azkv_config_get_url(const struct azkv *ctx, const char *section,
+    const char *protocol, const char *host, const char *path,
+    const char *username, const char *key);
+
+/*
  * Emit a debug line ("azkv: debug: ...") to stderr when the "debug"
  * setting is on. Never pass a secret or token.
  */

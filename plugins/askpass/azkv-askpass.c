@@ -11,7 +11,6 @@
 
 #include "azkv.h"
 #include "prompt.h"
-#include "urlmatch.h"	/* plugins/git: the same [git "URL"] matching */
 
 #define ANSWER_MAX	1023	/* ssh keeps at most this many bytes */
 #define SUBSEC_MAX	(PROMPT_MAX + 64)
@@ -78,22 +77,16 @@ config_secret(struct azkv *ctx, const char *section, const char *subsec,
 
 /*
  * Value of `key` in the most specific [git "URL"] section for p, matched
- * exactly as git-credential-azkv matches it (shared urlmatch.c).
+ * exactly as git-credential-azkv matches it.
  */
 static const char *
 git_config(struct azkv *ctx, const struct prompt *p, const char *key)
 {
-	struct credential c;
 	const char *v;
 
-	memset(&c, 0, sizeof(c));
-	c.protocol = p->scheme;
-	c.host = p->host;
-	c.path = p->path;
-	c.username = p->user;
-	if ((v = urlmatch_get(ctx, &c, key)) != NULL && *v == '\0')
-		v = NULL;
-	return v;
+	v = azkv_config_get_url(ctx, "git", p->scheme, p->host, p->path,
+	    p->user, key);
+	return v != NULL && *v != '\0' ? v : NULL;
 }
 
 /*

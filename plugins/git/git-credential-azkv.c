@@ -15,7 +15,6 @@
 #include "credential.h"
 #include "lock.h"
 #include "storedoc.h"
-#include "urlmatch.h"
 
 #define PROG		"git-credential-azkv"
 #define EXIT_FAIL	1	/* a real failure, reported on stderr */
@@ -413,6 +412,15 @@ store_mode(struct azkv *ctx, const char *action, const char *prefix,
 	return store_update(ctx, name, req, 1, lock_wait);
 }
 
+/* A [git "URL"] setting for the request, most specific section first. */
+static const char *
+git_setting(const struct azkv *ctx, const struct credential *c,
+    const char *key)
+{
+	return azkv_config_get_url(ctx, "git", c->protocol, c->host, c->path,
+	    c->username, key);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -450,9 +458,9 @@ main(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	secret = o.secret != NULL ? o.secret : urlmatch_get(ctx, &req,
+	secret = o.secret != NULL ? o.secret : git_setting(ctx, &req,
 	    "secret");
-	username = o.username != NULL ? o.username : urlmatch_get(ctx, &req,
+	username = o.username != NULL ? o.username : git_setting(ctx, &req,
 	    "username");
 	if (secret != NULL && secret[0] != '\0') {
 		/* A mapped secret is read-only: store and erase leave it. */
@@ -460,7 +468,7 @@ main(int argc, char **argv)
 		    mapped_get(ctx, secret, username, &req) : 0;
 		goto out;
 	}
-	ro = urlmatch_get(ctx, &req, "readonly");
+	ro = git_setting(ctx, &req, "readonly");
 	if (ro == NULL)
 		ro = azkv_config_get(ctx, "git", NULL, "readonly");
 	if (o.read_only || is_true(ro)) {
@@ -470,7 +478,7 @@ main(int argc, char **argv)
 	}
 	prefix = o.prefix;
 	if (prefix == NULL)
-		prefix = urlmatch_get(ctx, &req, "prefix");
+		prefix = git_setting(ctx, &req, "prefix");
 	if (prefix == NULL)
 		prefix = azkv_config_get(ctx, "git", NULL, "prefix");
 	if (prefix == NULL)

@@ -10,7 +10,6 @@
 #include "azkv.h"
 #include "../../plugins/git/credential.h"
 #include "../../plugins/git/storedoc.h"
-#include "../../plugins/git/urlmatch.h"
 #include "tap.h"
 
 /* A descriptor reading the n bytes at p. */
@@ -579,7 +578,8 @@ test_urlmatch(void)
 		c.host = (char *)(uintptr_t)t->host;
 		c.path = (char *)(uintptr_t)t->path;
 		c.username = (char *)(uintptr_t)t->user;
-		is_str(urlmatch_get(ctx, &c, "secret"), t->want, "urlmatch: %s",
+		is_str(azkv_config_get_url(ctx, "git", c.protocol,
+		    c.host, c.path, c.username, "secret"), t->want, "urlmatch: %s",
 		    t->name);
 	}
 	azkv_free(ctx);

@@ -1,12 +1,11 @@
-/* urlmatch.c: look up [git "URL"] settings for a request, most specific section first. */
+/* urlmatch.c: look up [section "URL"] settings for a URL, most specific section first. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "azkv.h"
-#include "urlmatch.h"
+#include "azkv-int.h"
 
 static char *
 lower_dup(const char *s, size_t n)
@@ -64,6 +63,7 @@ struct parts {
 	int		 nusers;
 	const char	*ports[2];	/* as sent and/or default, NULL: none */
 	int		 nports;
+	const char	*section;
 	const char	*path;		/* without leading '/' */
 	char		*cand;
 	size_t		 candlen;
@@ -93,7 +93,7 @@ try_host(const struct azkv *ctx, struct parts *pt, const char *host,
 					    pt->path, s ? "/" : "");
 					if (r < 0 || (size_t)r >= pt->candlen)
 						continue;
-					v = azkv_config_get(ctx, "git", pt->cand,
+					v = azkv_config_get(ctx, pt->section, pt->cand,
 					    key);
 					if (v != NULL)
 						return v;
@@ -171,18 +171,21 @@ try_wildcards(const struct azkv *ctx, struct parts *pt, const char *host,
 }
 
 const char *
-urlmatch_get(const struct azkv *ctx, const struct credential *c,
-    const char *key)
+azkv_config_get_url(const struct azkv *ctx, const char *section,
+    const char *protocol, const char *host, const char *path,
+    const char *username, const char *key)
 {
 	struct parts pt;
-	const char *host, *colon, *port = NULL, *dport, *v = NULL;
+	const char *colon, *port = NULL, *dport, *v = NULL;
 	char *scheme = NULL, *hostname = NULL, *user = NULL;
 	size_t hlen;
 
-	if (c->protocol == NULL)
+	if (protocol == NULL)
 		return NULL;
 	memset(&pt, 0, sizeof(pt));
-	host = c->host != NULL ? c->host : "";
+	pt.section = section;
+	if (host == NULL)
+		host = "";
 	hlen = strlen(host);
 	colon = strrchr(host, ':');
 	if (colon != NULL && colon[1] != '\0' &&
@@ -191,12 +194,12 @@ urlmatch_get(const struct azkv *ctx, const struct credential *c,
 		hlen = (size_t)(colon - host);
 		port = colon + 1;
 	}
-	if ((scheme = lower_dup(c->protocol, strlen(c->protocol))) == NULL ||
+	if ((scheme = lower_dup(protocol, strlen(protocol))) == NULL ||
 	    (hostname = lower_dup(host, hlen)) == NULL)
 		goto out;
 	pt.scheme = scheme;
-	if (c->username != NULL && c->username[0] != '\0') {
-		if ((user = user_encode(c->username)) == NULL)
+	if (username != NULL && username[0] != '\0') {
+		if ((user = user_encode(username)) == NULL)
 			goto out;
 		pt.users[pt.nusers++] = user;
 	}
@@ -208,7 +211,7 @@ urlmatch_get(const struct azkv *ctx, const struct credential *c,
 		pt.ports[pt.nports++] = NULL;
 	if (port == NULL && dport != NULL)
 		pt.ports[pt.nports++] = dport;
-	pt.path = c->path != NULL ? c->path : "";
+	pt.path = path != NULL ? path : "";
 	while (*pt.path == '/')
 		pt.path++;
 	pt.candlen = strlen(scheme) + strlen(hostname) + strlen(pt.path) + 16 +
