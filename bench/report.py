@@ -149,7 +149,12 @@ def sftp(d):
         return None
 
 
-SECTIONS = {"setup": setup, "latency": latency, "rss": rss,
+def latency_loopback(d):
+    return latency(os.path.join(d, "loopback"))
+
+
+SECTIONS = {"setup": setup, "latency": latency,
+            "latency-loopback": latency_loopback, "rss": rss,
             "profile": profile, "herd": herd, "scale": scale, "sftp": sftp}
 
 
