@@ -310,4 +310,21 @@ is "$(emu_ctl count imds)" "$(emu_ctl log imds | wc -l)" "log: count matches log
 like "$(emu_ctl log vault | grep -c '"authorization":null')" '^[1-9]' "log: records absent Authorization"
 like "$(emu_ctl log vault | grep -c '"identity":"system"')" '^[1-9]' "log: records the token's identity"
 
+# fixed listen addresses (the production-path test uses 169.254.169.254:80 and 127.0.0.1:443)
+emu_stop
+ports=$("$EMU_PYTHON" -c 'import socket
+a, b = socket.socket(), socket.socket()
+a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1])')
+set -- $ports
+if emu_start --imds-listen "127.0.0.1:$1" --vault-listen "127.0.0.1:$2"; then
+	is "$EMU_IMDS $EMU_VAULT_PORT" "http://127.0.0.1:$1 $2" "listen: --imds-listen/--vault-listen ports used"
+	imds "" >/dev/null
+	is "$(st)" 200 "listen: IMDS answers on the fixed port"
+	kv GET "/secrets/x/?$Q" >/dev/null
+	is "$(st)" 401 "listen: the vault answers on the fixed port"
+else
+	ok 1 "listen: emulator restarted with fixed ports"
+fi
+
 done_testing
