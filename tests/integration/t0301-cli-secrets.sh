@@ -94,6 +94,17 @@ is "$?" 0 "token: exit 0"
 like "$(cat "$T/tok")" '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$' \
 	"token: a JWT on one line"
 
+# Flags reach the requests.
+"$AZKV" --api-version 2016-10-01 get big >/dev/null
+is "$?" 0 "--api-version 2016-10-01: exit 0"
+like "$(emu_ctl log vault | tail -n 1)" 'api-version=2016-10-01' \
+	"--api-version: sent to the vault"
+n=$(emu_ctl count imds)
+"$AZKV" get big >/dev/null
+is "$(emu_ctl count imds)" "$n" "a second run uses the token cache"
+"$AZKV" --no-cache get big >/dev/null
+is "$(emu_ctl count imds)" "$((n + 1))" "--no-cache asks the endpoint"
+
 # -v logs requests, never the token or the value.
 printf %s 'hunter2-verbose' | "$AZKV" -v set verbose 2>"$T/err"
 "$AZKV" -v get verbose >/dev/null 2>>"$T/err"
