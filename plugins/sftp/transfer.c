@@ -71,18 +71,24 @@ side_name(const char *path, const char *suffix, int fixed)
 	return out;
 }
 
+/* The local file this thread is uploading, named in remote errors. */
+static __thread const char *cur_src;
+
 static void
 say_remote(struct conn *c, int rc, const char *what, const char *path)
 {
 	char why[200];
 	unsigned long st = remote_status(c, rc);
+	const char *hint = "";
 
 	remote_why(c, rc, why, sizeof(why));
 	if (st == LIBSSH2_FX_NO_SUCH_FILE || st == LIBSSH2_FX_NO_SUCH_PATH)
-		msg_err("cannot %s %s: %s (does the directory exist? "
-		    "--mkdir creates it)", what, path, why);
+		hint = " (does the directory exist? --mkdir creates it)";
+	if (cur_src != NULL)
+		msg_err("cannot upload %s: cannot %s %s: %s%s", cur_src, what,
+		    path, why, hint);
 	else
-		msg_err("cannot %s %s: %s", what, path, why);
+		msg_err("cannot %s %s: %s%s", what, path, why, hint);
 }
 
 /* After a failed write: tell a full disk apart from other failures. */
@@ -225,6 +231,7 @@ stream_run(void *arg)
 	struct stream *s = arg;
 
 	s->ret = -1;
+	cur_src = s->src;
 	if ((s->h = open_remote(s->c, s->tmp, LIBSSH2_FXF_WRITE, 0600)) == NULL)
 		return NULL;
 	libssh2_sftp_seek64(s->h, s->off);
@@ -454,6 +461,7 @@ xfer_file(struct conn *conns, int nconn, const char *src, const char *dst,
 	int fd = -1, r = 0, rc, nstreams = 1, ret = AZKV_EXIT_RUNTIME;
 	int keep = o->resume, created = 0;
 
+	cur_src = src;
 	if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0 ||
 	    fstat(fd, &lst) != 0) {
 		msg_err("cannot read %s: %s", src, strerror(errno));
@@ -578,5 +586,6 @@ xfer_file(struct conn *conns, int nconn, const char *src, const char *dst,
 	if (fd >= 0)
 		close(fd);
 	free(tmp);
+	cur_src = NULL;
 	return ret;
 }

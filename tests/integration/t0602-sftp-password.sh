@@ -37,6 +37,7 @@ ok "$([ ! -e "$home/wrong.txt" ]; echo $?)" "wrong password: nothing uploaded"
 sftp_up --secret ftppw "$L/p.txt" "sftpuser@127.0.0.1:/root/denied.txt"
 is "$RC" 1 "permission denied on the server: exit 1"
 like "$OUT" "permission denied" "permission denied: SFTP status named"
+like "$OUT" "cannot upload $L/p.txt" "permission denied: the local file named"
 
 emu_ctl secret-delete ftppw >/dev/null
 sftp_up --secret ftppw "$L/p.txt" "sftpuser@127.0.0.1:gone.txt"
