@@ -138,6 +138,18 @@ def scale(d):
             r["program"], r["n"], r["identity_requests"],
             r["vault_requests_per_get"], r["peak_rss_kib"] / 1024.0,
             r["cpu_s"], r["cpu_s"] * 1000.0 / r["n"], r["failures"]))
+    lt = load(d, "scale-lifetime.json")
+    if lt:
+        out.append("")
+        out.append("With tokens living %d s (refreshed %d s before expiry, "
+                   "so every %d s): %d sequential `azkv get` in %d s cost "
+                   "%d identity requests (one per refresh interval: %d), "
+                   "%d vault requests, %d failures." % (
+                       lt["lifetime_s"], lt["lifetime_s"] - lt["refresh_every_s"],
+                       lt["refresh_every_s"], lt["n"], lt["wall_s"],
+                       lt["identity_requests"],
+                       lt["expected_identity_requests"], lt["vault_requests"],
+                       lt["failures"]))
     return "\n".join(out)
 
 
