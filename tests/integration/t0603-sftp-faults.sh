@@ -27,7 +27,7 @@ wait_part() {	# wait_part DIR: until a temporary upload file appears
 	w=0
 	until ls -a "$1" 2>/dev/null | grep -q 'azkv-.*\.part$'; do
 		w=$((w + 1))
-		[ "$w" -gt 300 ] && return 1
+		[ "$w" -gt 600 ] && return 1
 		sleep 0.05
 	done
 	return 0
@@ -47,7 +47,7 @@ bg_upload "$L/big" "$dst/"
 wait_part "$R"
 ok $? "(the temporary file appeared)"
 for p in $(descendants "$SSHD_PID") "$SSHD_PID"; do kill -9 "$p" 2>/dev/null; done
-wait_gone "$UP" 300
+wait_gone "$UP" 600
 ok $? "sshd killed: azkv-sftp does not hang"
 wait "$UP"
 rc=$?
@@ -64,7 +64,7 @@ bg_upload "$L/big" "$dst/"
 wait_part "$R"
 ok $? "(the temporary file appeared again)"
 kill -TERM "$UP"
-wait_gone "$UP" 300
+wait_gone "$UP" 600
 ok $? "SIGTERM: azkv-sftp exits"
 wait "$UP"
 is "$?" 143 "SIGTERM: killed by the signal after cleaning up"
@@ -75,7 +75,7 @@ is "$(ls -a "$R" | grep -c 'azkv-')" 0 "SIGTERM: temporary file removed"
 bg_upload --resume "$L/big" "$dst/"
 wait_part "$R"
 kill -TERM "$UP"
-wait_gone "$UP" 300
+wait_gone "$UP" 600
 wait "$UP"
 ok "$([ -e "$R/.big.azkv-resume.part" ]; echo $?)" "--resume: part file kept after SIGTERM"
 rm -f "$R/big" "$R/.big.azkv-resume.part"
@@ -85,7 +85,7 @@ bg_upload --timeout 2 "$L/big" "$dst/"
 wait_part "$R"
 frozen=$(descendants "$SSHD_PID")
 for p in $frozen; do kill -STOP "$p"; done
-wait_gone "$UP" 300
+wait_gone "$UP" 600
 ok $? "frozen server: azkv-sftp gives up"
 wait "$UP"
 is "$?" 1 "frozen server: exit 1"
