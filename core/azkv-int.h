@@ -78,6 +78,7 @@ struct azkv {
 	struct azkv_token	*token;	/* in-process cache, one resource */
 	struct vault_challenge	 challenge;
 	char	 detect_buf[4][256];	/* storage for identity_info */
+	char	 timeout_text[16];	/* azkv_get(ctx, "timeout") */
 	char	 errbuf[AZKV_ERRLEN];
 };
 
@@ -237,6 +238,39 @@ int	 tokencache_get(struct azkv *ctx, const char *resource,
 	    struct azkv_token **out);
 /* Forget a token the vault rejected (memory and file). */
 void	 tokencache_drop(struct azkv *ctx, const char *resource);
+
+/* ---- cachedir.c: the per-user cache directory and its trusted files ---- */
+
+/*
+ * Open the per-user cache directory, creating it 0700: $XDG_RUNTIME_DIR/azkv
+ * when XDG_RUNTIME_DIR is a directory of ours, else ~/.cache/azkv (HOME
+ * must be ours). Opened O_NOFOLLOW; it must be a directory of our euid
+ * without group or world bits. The fd, or -1 with the reason logged and
+ * in ctx's error text.
+ */
+int	 cachedir_open(struct azkv *ctx);
+/*
+ * Append file name in dfd to b (initialised by the caller) when it can be
+ * trusted: not a symlink, regular, ours, mode 0600, one link, at most
+ * b->max bytes. 0, or -1 (absent, untrusted or unreadable; logged, b
+ * emptied).
+ */
+int	 cachefile_read(struct azkv *ctx, int dfd, const char *name,
+	    struct buf *b);
+/*
+ * Replace name in dfd with len bytes: a temp file (O_EXCL, 0600), fsync,
+ * renameat. 0, or -1 (logged; the temp file removed).
+ */
+int	 cachefile_write(struct azkv *ctx, int dfd, const char *name,
+	    const void *data, size_t len);
+/*
+ * flock(LOCK_EX) on name in dfd (created 0600; must be a regular file of
+ * ours). Without wait, a held lock fails at once; with it, polled until
+ * free or the deadline (which must be running) passes. The fd, -1 when
+ * the lock file is unusable (logged, error text in ctx), or
+ * AZKV_ERR_TIMEOUT while held elsewhere.
+ */
+int	 cachefile_lock(struct azkv *ctx, int dfd, const char *name, int wait);
 
 /* ---- vault.c: Key Vault secrets ---- */
 

@@ -126,6 +126,20 @@ const char *azkv_config_get_url(const struct azkv *ctx, const char *section,
 void azkv_debug(const struct azkv *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * Take an exclusive lock shared by every process of this user: flock on
+ * "<name>.lock" in the per-user cache directory (the token cache's, with
+ * its trust rules). name is 1-127 of [0-9A-Za-z.-], not starting with
+ * '.'. Waits while another process holds it, at most the "timeout"
+ * setting. On success *fd holds the lock until azkv_unlock(*fd).
+ * Returns 0, AZKV_ERR_USAGE (bad name), AZKV_ERR_IO (no trusted directory
+ * or lock file) or AZKV_ERR_TIMEOUT, with text in azkv_last_error().
+ */
+int azkv_lock(struct azkv *ctx, const char *name, int *fd);
+
+/* Release a lock taken by azkv_lock(). Accepts -1. */
+void azkv_unlock(int fd);
+
 /* A secret tag. */
 struct azkv_tag {
 	char	*key;

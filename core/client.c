@@ -96,6 +96,14 @@ azkv_exit_code(int err)
 	return AZKV_EXIT_RUNTIME;
 }
 
+/* Set the timeout and its text for azkv_get(). */
+static void
+timeout_set(struct azkv *ctx, int seconds)
+{
+	ctx->timeout = seconds;
+	snprintf(ctx->timeout_text, sizeof(ctx->timeout_text), "%d", seconds);
+}
+
 struct azkv *
 azkv_new(void)
 {
@@ -103,7 +111,7 @@ azkv_new(void)
 
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
 		return NULL;
-	ctx->timeout = AZKV_DEFAULT_TIMEOUT;
+	timeout_set(ctx, AZKV_DEFAULT_TIMEOUT);
 	ctx->token_cache = 1;
 	return ctx;
 }
@@ -319,7 +327,7 @@ azkv_set(struct azkv *ctx, const char *key, const char *value)
 	}
 	if (strcmp(key, "timeout") == 0) {
 		if (value == NULL) {
-			ctx->timeout = AZKV_DEFAULT_TIMEOUT;
+			timeout_set(ctx, AZKV_DEFAULT_TIMEOUT);
 			return 0;
 		}
 		errno = 0;
@@ -328,7 +336,7 @@ azkv_set(struct azkv *ctx, const char *key, const char *value)
 		    n > 86400)
 			return seterr(ctx, AZKV_ERR_USAGE,
 			    "invalid timeout '%.32s' (seconds, 1-86400)", value);
-		ctx->timeout = (int)n;
+		timeout_set(ctx, (int)n);
 		return 0;
 	}
 	if (strcmp(key, "token-cache") == 0 || strcmp(key, "debug") == 0) {
@@ -364,6 +372,8 @@ azkv_get(const struct azkv *ctx, const char *key)
 		return ctx->allow_vault_host;
 	if (strcmp(key, "resource") == 0)
 		return ctx->resource;
+	if (strcmp(key, "timeout") == 0)
+		return ctx->timeout_text;
 	if (strcmp(key, "token-cache") == 0)
 		return ctx->token_cache ? "on" : "off";
 	if (strcmp(key, "debug") == 0)
