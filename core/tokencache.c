@@ -1,15 +1,12 @@
 /* tokencache.c: in-process and per-user cross-process token cache. */
 #include "config.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
@@ -18,79 +15,9 @@
 #include "identity-int.h"
 
 #define CACHE_FILE_MAX		(64 * 1024)
-#define LOCK_POLL_MS		50L
 #define REFRESH_RETRY_S		30	/* after a failed proactive refresh */
 #define REFRESH_BUDGET_S	20	/* time a proactive refresh may take */
 #define SAFE_LEFT_S		300	/* below this, refresh with full time */
-
-/*
- * Open (creating) the per-user cache directory and check it: a real
- * directory, ours, no group/world access. -1 (logged) when unusable.
- */
-static int
-cache_dir_open(struct azkv *ctx)
-{
-	const char *xdg = ctx_env(ctx, "XDG_RUNTIME_DIR");
-	const char *home = ctx_env(ctx, "HOME");
-	struct stat st;
-	char where[1100];
-	int bfd = -1, cfd, fd = -1;
-	uid_t uid = geteuid();
-
-	if (xdg != NULL && xdg[0] == '/' && stat(xdg, &st) == 0 &&
-	    S_ISDIR(st.st_mode) && st.st_uid == uid) {
-		bfd = open(xdg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		snprintf(where, sizeof(where), "%.1000s/azkv", xdg);
-	} else if (home != NULL && home[0] == '/') {
-		cfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (cfd >= 0 && (fstat(cfd, &st) != 0 || st.st_uid != uid)) {
-			/* e.g. root with another user's HOME: leave it alone */
-			log_debug(ctx, "token cache: %.200s is not our home "
-			    "directory; working without the disk cache", home);
-			close(cfd);
-			return -1;
-		}
-		if (cfd >= 0) {
-			if (mkdirat(cfd, ".cache", 0700) != 0 && errno != EEXIST)
-				log_debug(ctx, "token cache: cannot create "
-				    "%.200s/.cache: %s", home, strerror(errno));
-			bfd = openat(cfd, ".cache", O_RDONLY | O_DIRECTORY |
-			    O_CLOEXEC);
-			close(cfd);
-		}
-		snprintf(where, sizeof(where), "%.1000s/.cache/azkv", home);
-	} else {
-		log_debug(ctx, "token cache: neither XDG_RUNTIME_DIR nor HOME "
-		    "is usable; working without the disk cache");
-		return -1;
-	}
-	if (bfd < 0) {
-		log_debug(ctx, "token cache: cannot open the parent of %s: %s; "
-		    "working without the disk cache", where, strerror(errno));
-		return -1;
-	}
-	if (mkdirat(bfd, "azkv", 0700) != 0 && errno != EEXIST)
-		log_debug(ctx, "token cache: cannot create %s: %s", where,
-		    strerror(errno));
-	fd = openat(bfd, "azkv", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	close(bfd);
-	if (fd < 0) {
-		log_debug(ctx, "token cache: cannot open %s: %s; working "
-		    "without the disk cache", where, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != uid ||
-	    (st.st_mode & 077) != 0) {
-		log_debug(ctx, "token cache: %s is untrusted (owner %ld, mode "
-		    "%03o; need ours and 0700); working without the disk "
-		    "cache", where, (long)st.st_uid,
-		    (unsigned int)(st.st_mode & 0777));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 /* Build "<key><suffix>". */
 static void
@@ -133,58 +60,24 @@ cache_parse(const char *text, size_t len, const char *res,
 	return ret;
 }
 
-/*
- * Read the cache file if it can be trusted: regular, ours, mode 0600,
- * one link, bounded size, well-formed, for this resource.
- */
+/* The cache file name, if trusted (cachefile_read) and for res. */
 static int
 cache_read(struct azkv *ctx, int dfd, const char *name, const char *res,
     struct azkv_token **out)
 {
-	struct stat st;
 	struct buf b;
-	char chunk[1024];
-	ssize_t n;
-	int fd, ret = -1;
+	int ret = -1;
 
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno != ENOENT)
-			log_debug(ctx, "token cache: ignoring %s: %s", name,
-			    errno == ELOOP ? "a symbolic link" :
-			    strerror(errno));
-		return -1;
-	}
 	buf_init(&b, CACHE_FILE_MAX);
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid() || (st.st_mode & 07777) != 0600 ||
-	    st.st_nlink != 1 || st.st_size > CACHE_FILE_MAX) {
-		log_debug(ctx, "token cache: ignoring untrusted %s (type, "
-		    "owner %ld, mode %04o, links or size)", name,
-		    (long)st.st_uid, (unsigned int)(st.st_mode & 07777));
+	if (cachefile_read(ctx, dfd, name, &b) != 0)
 		goto out;
-	}
-	for (;;) {
-		if ((n = read(fd, chunk, sizeof(chunk))) == -1 &&
-		    errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (buf_append(&b, chunk, (size_t)n) != 0) {
-			n = -1;
-			break;
-		}
-	}
-	if (n < 0 || cache_parse(b.d, b.len, res, out) != 0) {
-		log_debug(ctx, "token cache: ignoring unreadable or corrupt %s",
-		    name);
+	if (cache_parse(b.d, b.len, res, out) != 0) {
+		log_debug(ctx, "token cache: ignoring corrupt %s", name);
 		goto out;
 	}
 	ret = 0;
  out:
-	azkv_wipe(chunk, sizeof(chunk));
 	buf_release(&b);
-	close(fd);
 	return ret;
 }
 
@@ -215,111 +108,21 @@ cache_render(yajl_gen g, const struct azkv_token *tok)
 	return 0;
 }
 
-/* Write by temp file (0600, O_EXCL) + fsync + rename over name. */
+/* Render tok and write it over name (cachefile_write). */
 static void
 cache_write(struct azkv *ctx, int dfd, const char *name,
     const struct azkv_token *tok)
 {
 	yajl_gen g;
 	const unsigned char *text;
-	size_t len, off = 0;
-	ssize_t n;
-	char tmp[160];
-	unsigned int rnd;
-	int fd = -1, ok = 0;
+	size_t len;
 
-	tmp[0] = '\0';
 	if ((g = yajl_gen_alloc(json_alloc_funcs())) == NULL)
 		return;
-	if (cache_render(g, tok) != 0 ||
-	    yajl_gen_get_buf(g, &text, &len) != yajl_gen_status_ok)
-		goto out;
-	rnd = (unsigned int)time(NULL) ^ ((unsigned int)getpid() << 8) ^
-	    (unsigned int)(uintptr_t)&rnd;
-	snprintf(tmp, sizeof(tmp), "%.100s.tmp.%ld.%08x", name,
-	    (long)getpid(), rnd);
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (fd < 0) {
-		log_debug(ctx, "token cache: cannot create %s: %s", tmp,
-		    strerror(errno));
-		goto out;
-	}
-	if (fchmod(fd, 0600) != 0)
-		goto out;
-	while (off < len) {
-		if ((n = write(fd, text + off, len - off)) == -1 &&
-		    errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto out;
-		off += (size_t)n;
-	}
-	if (fsync(fd) != 0)
-		goto out;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (renameat(dfd, tmp, dfd, name) != 0) {
-		log_debug(ctx, "token cache: cannot replace %s: %s", name,
-		    strerror(errno));
-		goto out;
-	}
-	ok = 1;
-	log_debug(ctx, "token cache: stored %s", name);
- out:
-	if (fd >= 0)
-		close(fd);
-	if (!ok && tmp[0] != '\0')
-		unlinkat(dfd, tmp, 0);
+	if (cache_render(g, tok) == 0 &&
+	    yajl_gen_get_buf(g, &text, &len) == yajl_gen_status_ok)
+		(void)cachefile_write(ctx, dfd, name, text, len);
 	yajl_gen_free(g);
-}
-
-/*
- * Take the per-key herd lock, waiting (bounded by the deadline) while
- * another process fetches (only when wait is set). Returns the fd, -1 to
- * go on unlocked, or AZKV_ERR_TIMEOUT (< -1) when the lock stayed busy.
- */
-static int
-cache_lock(struct azkv *ctx, int dfd, const char *name, int wait)
-{
-	struct stat st;
-	int fd, waited = 0;
-
-	fd = openat(dfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
-	    O_NONBLOCK, 0600);
-	if (fd < 0) {
-		log_debug(ctx, "token cache: cannot open lock %s: %s", name,
-		    strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid()) {
-		log_debug(ctx, "token cache: ignoring untrusted lock %s", name);
-		close(fd);
-		return -1;
-	}
-	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			close(fd);
-			return -1;
-		}
-		if (!wait) {
-			close(fd);
-			return AZKV_ERR_TIMEOUT;
-		}
-		if (!waited++)
-			log_debug(ctx, "token cache: waiting for another "
-			    "process fetching the token");
-		if (ctx_ms_left(ctx) == 0 ||
-		    http_sleep(ctx, LOCK_POLL_MS) != 0) {
-			close(fd);
-			return AZKV_ERR_TIMEOUT;
-		}
-	}
-	return fd;
 }
 
 /* Remember tok as the in-process copy for key. */
@@ -388,7 +191,7 @@ tokencache_get(struct azkv *ctx, const char *resource, struct azkv_token **out)
 		if (token_dup(ctx->token, &old) != 0)
 			old = NULL;
 	}
-	if (ctx->token_cache && (dfd = cache_dir_open(ctx)) >= 0) {
+	if (ctx->token_cache && (dfd = cachedir_open(ctx)) >= 0) {
 		file_name(name, sizeof(name), key, ".tok");
 		file_name(lockname, sizeof(lockname), key, ".lock");
 		if (cache_read(ctx, dfd, name, res, &tok) == 0) {
@@ -398,7 +201,7 @@ tokencache_get(struct azkv *ctx, const char *resource, struct azkv_token **out)
 			tok = NULL;
 		}
 		/* with a usable token in hand, do not queue behind a refresh */
-		if ((lfd = cache_lock(ctx, dfd, lockname, old == NULL ||
+		if ((lfd = cachefile_lock(ctx, dfd, lockname, old == NULL ||
 		    old->expires_on - now <= SAFE_LEFT_S)) < -1) {
 			if (old != NULL) {
 				log_debug(ctx, "token cache: another process is "
@@ -473,7 +276,7 @@ tokencache_drop(struct azkv *ctx, const char *resource)
 		azkv_token_free(ctx->token);
 		ctx->token = NULL;
 	}
-	if (ctx->token_cache && (dfd = cache_dir_open(ctx)) >= 0) {
+	if (ctx->token_cache && (dfd = cachedir_open(ctx)) >= 0) {
 		file_name(name, sizeof(name), key, ".tok");
 		if (unlinkat(dfd, name, 0) == 0)
 			log_debug(ctx, "token cache: dropped %s", name);

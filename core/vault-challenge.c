@@ -1,15 +1,10 @@
 /* vault-challenge.c: which token resource each vault host asked for, in memory and on disk. */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include <openssl/evp.h>
 #include <yajl/yajl_gen.h>
@@ -45,51 +40,6 @@ challenge_set(struct azkv *ctx, const char *host, const char *resource,
 	return 0;
 }
 
-/*
- * The per-user cache directory, with the rules of tokencache.c:
- * $XDG_RUNTIME_DIR/azkv (when that is our directory) or ~/.cache/azkv,
- * a real directory, ours, mode 0700. -1 when unusable.
- */
-static int
-cache_dir_open(struct azkv *ctx)
-{
-	const char *xdg = ctx_env(ctx, "XDG_RUNTIME_DIR");
-	const char *home = ctx_env(ctx, "HOME");
-	struct stat st;
-	int bfd = -1, hfd, fd;
-
-	if (!ctx->token_cache)
-		return -1;
-	if (xdg != NULL && xdg[0] == '/' && stat(xdg, &st) == 0 &&
-	    S_ISDIR(st.st_mode) && st.st_uid == geteuid())
-		bfd = open(xdg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	else if (home != NULL && home[0] == '/' &&
-	    (hfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		if (mkdirat(hfd, ".cache", 0700) != 0 && errno != EEXIST)
-			log_debug(ctx, "vault: cannot create ~/.cache: %s",
-			    strerror(errno));
-		bfd = openat(hfd, ".cache", O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC);
-		close(hfd);
-	}
-	if (bfd < 0)
-		return -1;
-	(void)mkdirat(bfd, "azkv", 0700);
-	fd = openat(bfd, "azkv", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	close(bfd);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
-		log_debug(ctx, "vault: the cache directory is untrusted; "
-		    "not using the challenge cache");
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* "vault-<sha256(host) in hex>.challenge" */
 static int
 cache_name(const char *host, char *out, size_t outlen)
@@ -113,36 +63,19 @@ cache_name(const char *host, char *out, size_t outlen)
 static int
 cache_load(struct azkv *ctx, const char *host)
 {
-	char name[128], data[CHALLENGE_FILE_MAX + 1], err[64];
+	char name[128], err[64];
 	const char *h, *res, *ten;
-	struct stat st;
+	struct buf b;
 	json_t root = NULL;
-	ssize_t n;
-	size_t len = 0;
-	int dfd, fd = -1, ret = -1;
+	int dfd, ret = -1;
 
-	if ((dfd = cache_dir_open(ctx)) < 0)
+	if (!ctx->token_cache || (dfd = cachedir_open(ctx)) < 0)
 		return -1;
+	buf_init(&b, CHALLENGE_FILE_MAX);
 	if (cache_name(host, name, sizeof(name)) != 0 ||
-	    (fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-	    O_NONBLOCK)) < 0)
+	    cachefile_read(ctx, dfd, name, &b) != 0)
 		goto out;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid() || (st.st_mode & 07777) != 0600 ||
-	    st.st_nlink != 1 || st.st_size > CHALLENGE_FILE_MAX) {
-		log_debug(ctx, "vault: ignoring untrusted challenge cache %s",
-		    name);
-		goto out;
-	}
-	while (len < CHALLENGE_FILE_MAX) {
-		n = read(fd, data + len, CHALLENGE_FILE_MAX - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	if ((root = json_parse(data, len, err, sizeof(err))) == NULL ||
+	if ((root = json_parse(b.d, b.len, err, sizeof(err))) == NULL ||
 	    (h = json_get_str(root, "host")) == NULL ||
 	    (res = json_get_str(root, "resource")) == NULL ||
 	    strcmp(h, host) != 0 || !vault_host_trusted(ctx, host, res)) {
@@ -158,8 +91,7 @@ cache_load(struct azkv *ctx, const char *host)
 	ret = 0;
  out:
 	json_free(root);
-	if (fd >= 0)
-		close(fd);
+	buf_release(&b);
 	close(dfd);
 	return ret;
 }
@@ -171,21 +103,18 @@ gen_str(yajl_gen g, const char *s)
 	    yajl_gen_status_ok ? 0 : -1;
 }
 
-/* Write ctx->challenge to its cache file: temp file 0600 + rename. */
+/* Write ctx->challenge to its cache file (cachefile_write). */
 static void
 cache_save(struct azkv *ctx)
 {
 	const struct vault_challenge *c = &ctx->challenge;
 	const unsigned char *text;
-	char name[128], tmp[192];
-	unsigned char rnd[8];
-	size_t len, off = 0;
-	ssize_t n;
+	char name[128];
+	size_t len;
 	yajl_gen g;
-	int dfd, fd = -1, done = 0;
+	int dfd;
 
-	tmp[0] = '\0';
-	if ((dfd = cache_dir_open(ctx)) < 0)
+	if (!ctx->token_cache || (dfd = cachedir_open(ctx)) < 0)
 		return;
 	if ((g = yajl_gen_alloc(json_alloc_funcs())) == NULL)
 		goto out;
@@ -196,40 +125,14 @@ cache_save(struct azkv *ctx)
 	    (c->tenant != NULL && (gen_str(g, "tenant") ||
 	    gen_str(g, c->tenant))) ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok ||
-	    yajl_gen_get_buf(g, &text, &len) != yajl_gen_status_ok)
-		goto out;
-	if (getentropy(rnd, sizeof(rnd)) != 0)
-		memset(rnd, 0, sizeof(rnd));
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%02x%02x%02x%02x", name,
-	    (long)getpid(), rnd[0], rnd[1], rnd[2], rnd[3]);
-	if ((fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) < 0 || fchmod(fd, 0600) != 0)
-		goto out;
-	while (off < len) {
-		if ((n = write(fd, text + off, len - off)) < 0 &&
-		    errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto out;
-		off += (size_t)n;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
+	    yajl_gen_get_buf(g, &text, &len) != yajl_gen_status_ok ||
+	    cachefile_write(ctx, dfd, name, text, len) != 0) {
+		log_debug(ctx, "vault: cannot write the challenge cache");
 		goto out;
 	}
-	fd = -1;
-	if (renameat(dfd, tmp, dfd, name) != 0)
-		goto out;
-	done = 1;
 	log_debug(ctx, "vault: stored the challenge of %s in %s",
 	    c->vault_host, name);
  out:
-	if (fd >= 0)
-		close(fd);
-	if (!done && tmp[0] != '\0') {
-		unlinkat(dfd, tmp, 0);
-		log_debug(ctx, "vault: cannot write the challenge cache");
-	}
 	if (g != NULL)
 		yajl_gen_free(g);
 	close(dfd);
