@@ -13,7 +13,6 @@
 
 #include "azkv.h"
 #include "credential.h"
-#include "lock.h"
 #include "storedoc.h"
 
 #define PROG		"git-credential-azkv"
@@ -160,20 +159,6 @@ apply_flags(struct azkv *ctx, const struct opts *o)
 		}
 	}
 	return 0;
-}
-
-/* Seconds to wait for another store/erase of the same host: the deadline. */
-static int
-lock_wait_s(const struct opts *o)
-{
-	const char *t = o->timeout != NULL ? o->timeout : getenv("AZKV_TIMEOUT");
-	char *end;
-	long v;
-
-	if (t == NULL || *t == '\0')
-		return 120;
-	v = strtol(t, &end, 10);
-	return *end == '\0' && v > 0 && v <= 3600 ? (int)v : 120;
 }
 
 static int
@@ -337,22 +322,16 @@ store_get(struct azkv *ctx, const char *name, const struct credential *req)
 	return ret;
 }
 
+/* Read-modify-write under the per-user lock for name (azkv_lock). */
 static int
 store_update(struct azkv *ctx, const char *name, const struct credential *req,
-    int erase, int lock_wait)
+    int erase)
 {
 	struct storedoc doc;
-	const char *xdg, *home;
-	char dir[4096], err[ERRLEN];
 	int fd, changed, ret;
 
-	if ((xdg = azkv_get(ctx, "env.XDG_RUNTIME_DIR")) == NULL)
-		xdg = getenv("XDG_RUNTIME_DIR");
-	if ((home = azkv_get(ctx, "env.HOME")) == NULL)
-		home = getenv("HOME");
-	if (lock_dir(xdg, home, dir, sizeof(dir), err, sizeof(err)) != 0 ||
-	    (fd = lock_take(dir, name, lock_wait, err, sizeof(err))) < 0) {
-		complain("%s", err);
+	if (azkv_lock(ctx, name, &fd) != 0) {
+		complain("%s", azkv_last_error(ctx));
 		return EXIT_FAIL;
 	}
 	if ((ret = doc_load(ctx, name, req, &doc)) != 0)
@@ -370,13 +349,13 @@ store_update(struct azkv *ctx, const char *name, const struct credential *req,
 		    name);
 	storedoc_release(&doc);
  out:
-	lock_release(fd);
+	azkv_unlock(fd);
 	return ret;
 }
 
 static int
 store_mode(struct azkv *ctx, const char *action, const char *prefix,
-    int lock_wait, const struct credential *req)
+    const struct credential *req)
 {
 	char name[128];
 
@@ -407,9 +386,9 @@ store_mode(struct azkv *ctx, const char *action, const char *prefix,
 			azkv_debug(ctx, "git: expired credential, not stored");
 			return 0;
 		}
-		return store_update(ctx, name, req, 0, lock_wait);
+		return store_update(ctx, name, req, 0);
 	}
-	return store_update(ctx, name, req, 1, lock_wait);
+	return store_update(ctx, name, req, 1);
 }
 
 /* A [git "URL"] setting for the request, most specific section first. */
@@ -483,7 +462,7 @@ main(int argc, char **argv)
 		prefix = azkv_config_get(ctx, "git", NULL, "prefix");
 	if (prefix == NULL)
 		prefix = "git";
-	ret = store_mode(ctx, action, prefix, lock_wait_s(&o), &req);
+	ret = store_mode(ctx, action, prefix, &req);
  out:
 	credential_release(&req);
 	azkv_free(ctx);

@@ -79,6 +79,47 @@ $req
 EOF
 rm -f "$HOME/.config/azkv/config"
 
+# The store lock lives in the token cache's directory, under its trust rules.
+req_lock='protocol=https
+host=lock.example
+username=alice
+password=store-pass'
+lname=$(gc_name https lock.example)
+mkdir -p "$XDG_RUNTIME_DIR/azkv"
+chmod 755 "$XDG_RUNTIME_DIR/azkv"
+gc_check "untrusted lock directory: store refused" 1 store <<EOF
+$req_lock
+--
+--
+~^git-credential-azkv: cannot lock '$lname': .*untrusted
+EOF
+is "$(gc_show "$lname" versions)" none "untrusted lock directory: nothing written"
+chmod 700 "$XDG_RUNTIME_DIR/azkv"
+
+# A held lock is waited for at most the timeout setting, from the config
+# file too.
+lfile=$XDG_RUNTIME_DIR/azkv/$lname.lock
+: >"$lfile"
+chmod 600 "$lfile"
+sh -c 'exec 8>>"$1" && flock 8 && exec sleep 600' sh "$lfile" &
+holder=$!
+track_pid "$holder"
+i=0
+while flock -n "$lfile" true && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+printf '[azkv]\n\ttimeout = 2\n' >"$HOME/.config/azkv/config"
+GC_ENV="AZKV_TIMEOUT="
+gc_check "held lock: waits the config file's timeout, then fails" 1 store <<EOF
+$req_lock
+--
+--
+~^git-credential-azkv: cannot lock '$lname': held by another process .*\(2 s\)
+EOF
+GC_ENV=
+rm -f "$HOME/.config/azkv/config"
+kill "$holder"
+wait "$holder" 2>/dev/null
+is "$(gc_show "$lname" versions)" none "held lock: nothing written"
+
 # The helper works again once the cause is gone.
 gc_check "recovered" 0 --secret pat get <<EOF
 $req
