@@ -150,6 +150,7 @@ is "$(emu_ctl secret-show resid-copy | grep -c "$S")" 1 "azkv set: the emulator 
 
 # ---- git-credential-azkv: mapped get, store-mode store and get --------
 printf 'protocol=https\nhost=git.example.com\n\n' >"$T/gc.in"
+rm -rf "$XDG_RUNTIME_DIR/azkv"	# cold: the helper fetches the token itself
 trace gcget "$T/shim" git-credential-azkv -v --secret resid get <"$T/gc.in" \
 	>"$T/out" 2>"$T/err"
 st "$?:$(grep -c "^password=$S\$" "$T/out")" "0:1" "git-credential-azkv get (mapped): the password"
@@ -187,6 +188,7 @@ mkdir -p "$T/keys" && chmod 700 "$T/keys"
 : >"$T/keys/id_test"
 export AZKV_CONFIG=$T/config
 printf '[key "%s"]\n\tsecret = resid\n' "$T/keys/id_test" >"$AZKV_CONFIG"
+rm -rf "$XDG_RUNTIME_DIR/azkv"
 trace ap "$T/shim" azkv-askpass "Enter passphrase for key '$T/keys/id_test': " \
 	</dev/null >"$T/out" 2>"$T/err"
 st "$?:$(cat "$T/out")" "0:$S" "azkv-askpass: the passphrase"
@@ -228,6 +230,7 @@ if [ -x "$SSHD_BIN" ] && command -v ssh >/dev/null 2>&1 &&
 		printf '%s\n' "$KEYLINE" >>"$N"
 		mkdir -p "$T/remote"
 		printf 'payload\n' >"$T/work/up.txt"
+		rm -rf "$XDG_RUNTIME_DIR/azkv"
 		trace sftp "$T/shim" azkv-sftp -v --known-hosts "$SSHD_KNOWN_HOSTS" \
 			-P "$SSHD_PORT" --no-progress --key-secret sftpkey \
 			--passphrase-secret resid "$T/work/up.txt" \
