@@ -309,9 +309,23 @@ holder_stop(pid_t pid, int wfd)
 static void
 test_lock(void)
 {
+	static const struct {
+		const char	*desc;
+		const char	*setup;
+		const char	*name;
+		const char	*err;
+	} refused[] = {
+		{ "symlinked lock file", "ln -s /dev/null $B/run/azkv/sym.lock",
+		  "sym", "symbolic link" },
+		{ "FIFO lock file", "mkfifo -m 600 $B/run/azkv/fifo.lock",
+		  "fifo", "not a regular file" },
+		{ "directory 0755", "chmod 755 $B/run/azkv", "git-x.example",
+		  "untrusted" },
+	};
 	struct azkv *ctx;
 	struct stat st;
 	char path[300];
+	size_t i;
 	pid_t pid;
 	int dfd, fd = -1, wfd;
 
@@ -358,20 +372,16 @@ test_lock(void)
 	while (wait(NULL) > 0)
 		;
 
-	sh("ln -s /dev/null $B/run/azkv/sym.lock");
-	is_int(azkv_lock(ctx, "sym", &fd), AZKV_ERR_IO,
-	    "lock: a symlinked lock file is refused");
-	ok(strstr(azkv_last_error(ctx), "symbolic link") != NULL,
-	    "lock: ... and the error says so");
-	sh("mkfifo -m 600 $B/run/azkv/fifo.lock");
-	is_int(azkv_lock(ctx, "fifo", &fd), AZKV_ERR_IO,
-	    "lock: a FIFO lock file is refused");
-	sh("chmod 755 $B/run/azkv");
-	is_int(azkv_lock(ctx, "git-x.example", &fd), AZKV_ERR_IO,
-	    "lock: untrusted directory refused");
-	ok(strstr(azkv_last_error(ctx), "untrusted") != NULL,
-	    "lock: ... and the error says why");
-	sh("chmod 700 $B/run/azkv");
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		sh("%s", refused[i].setup);
+		fd = -1;
+		is_int(azkv_lock(ctx, refused[i].name, &fd), AZKV_ERR_IO,
+		    "lock: %s: refused", refused[i].desc);
+		ok(fd == -1 && strstr(azkv_last_error(ctx), refused[i].err) !=
+		    NULL, "lock: %s: says '%s'", refused[i].desc,
+		    refused[i].err);
+		sh("chmod 700 $B/run/azkv");
+	}
 	azkv_free(ctx);
 
 	ctx = ctx_new(NULL, NULL);
