@@ -339,6 +339,10 @@ main(int argc, char **argv)
 		msg_err("%s", azkv_last_error(ctx));
 		goto out;
 	}
+	/* AZKV_DEBUG=1 (or debug in a config file) means -v */
+	if (!verbose && (v = azkv_get(ctx, "debug")) != NULL &&
+	    strcmp(v, "on") == 0)
+		msg_init(quiet, 1);
 	if (o.auth.secret == NULL && (v = getenv("AZKV_SECRET")) != NULL &&
 	    *v != '\0')
 		o.auth.secret = v;
