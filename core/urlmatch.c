@@ -146,7 +146,8 @@ try_wildcards(const struct azkv *ctx, struct parts *pt, const char *host,
 	if (n == WILD_LABELS)
 		return NULL;
 	n++;
-	if ((w = malloc(strlen(host) + 1)) == NULL)
+	/* a star may stand for an empty label: up to n bytes longer */
+	if ((w = malloc(strlen(host) + (size_t)n + 1)) == NULL)
 		return NULL;
 	for (stars = 1; stars <= n && v == NULL; stars++) {
 		for (mask = 1; mask < (1u << n) && v == NULL; mask++) {

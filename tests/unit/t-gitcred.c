@@ -539,6 +539,10 @@ static const struct url_case url_cases[] = {
 	{ "a star is not empty", "https", "example.net", NULL, NULL, NULL },
 	{ "no wildcard for IP addresses", "https", "10.0.0.1", NULL, NULL,
 	    NULL },
+	{ "empty labels (fuzz: '*' for '' overflowed)", "https", "..", NULL,
+	    NULL, NULL },
+	{ "empty first label (fuzz)", "https", ".1:8080\"]", NULL, NULL,
+	    NULL },
 };
 
 static void
