@@ -366,10 +366,7 @@ main(int argc, char **argv)
 	if (d.port == 0)
 		d.port = o.port ? o.port : 22;
 	/* the SSH waits use the same deadline setting as the vault calls */
-	if ((v = tmo) == NULL && ((v = getenv("AZKV_TIMEOUT")) == NULL ||
-	    *v == '\0') &&
-	    (v = azkv_config_get(ctx, "azkv", NULL, "timeout")) == NULL)
-		v = azkv_get(ctx, "timeout");
+	v = azkv_get(ctx, "timeout");
 	if (v == NULL || num(v, 1, 86400, 10, &n) != 0)
 		n = 120;
 	o.timeout = (int)n;
