@@ -22,6 +22,12 @@ else
 	THROTTLED_GETS=${AZKV_LOAD_THROTTLED:-40}
 fi
 [ "$FILLS" -ge 20 ] || FILLS=20
+# an ASan process needs several times the memory: a smaller herd there
+real=$top_builddir/.libs/azkv
+[ -f "$real" ] || real=$top_builddir/azkv
+if [ -z "${AZKV_LOAD_HERD:-}" ] && ldd "$real" 2>/dev/null | grep -q libasan; then
+	HERD=64
+fi
 diag "herd $HERD, fills $FILLS, throttled gets $THROTTLED_GETS"
 
 emu_start || { echo "Bail out! emulator did not start"; exit 1; }
