@@ -276,30 +276,41 @@ if [ "$(id -u)" -eq 0 ] && [ -z "$as" ]; then
 	skip "as root without setpriv: cannot observe dumpability"
 	skip "as root without setpriv: cannot observe the core limit"
 else
-	env -u AZKV_CAFILE -u AZKV_CONFIG HOME=/nonexistent \
-		XDG_RUNTIME_DIR= AZKV_TOKEN_CACHE=off $as \
-		"$top_builddir/azkv" --timeout 30 get resid >/dev/null 2>&1 &
-	pid=$!
-	track_pid "$pid"
-	i=0
-	while [ "$i" -lt 100 ]; do
-		grep -q 'Max core file size *0 *0' "/proc/$pid/limits" 2>/dev/null &&
-			break
-		i=$((i + 1))
-		sleep 0.1
-	done
-	uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
-	owner=$(stat -c %u "/proc/$pid/status" 2>/dev/null)
-	like "$(grep 'Max core file size' "/proc/$pid/limits" 2>/dev/null)" \
-		'Max core file size +0 +0 ' "azkv: core file size limit is 0 (soft and hard)"
-	if [ -n "$uid" ] && [ "$uid" -ne 0 ] && [ "$owner" = 0 ]; then
-		ok 0 "azkv: not dumpable (/proc/PID owned by root, process uid $uid)"
-	else
-		ok 1 "azkv: not dumpable (/proc/PID owned by root, process uid $uid)"
-		diag "uid=$uid owner=$owner"
-	fi
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	# dumpcheck NAME CMD...: CMD blocks on the hung IMDS; inspect it
+	dumpcheck() {
+		dn=$1
+		shift
+		env -u AZKV_CAFILE -u AZKV_CONFIG HOME=/nonexistent \
+			XDG_RUNTIME_DIR= AZKV_TOKEN_CACHE=off AZKV_TIMEOUT=30 \
+			AZKV_SECRET=resid $as "$@" <"$T/dump.in" >/dev/null 2>&1 &
+		pid=$!
+		track_pid "$pid"
+		i=0
+		while [ "$i" -lt 100 ]; do
+			grep -q 'Max core file size *0 *0' "/proc/$pid/limits" \
+				2>/dev/null && break
+			i=$((i + 1))
+			sleep 0.1
+		done
+		uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+		owner=$(stat -c %u "/proc/$pid/status" 2>/dev/null)
+		like "$(grep 'Max core file size' "/proc/$pid/limits" 2>/dev/null)" \
+			'Max core file size +0 +0 ' "$dn: core file size limit is 0 (soft and hard)"
+		if [ -n "$uid" ] && [ "$uid" -ne 0 ] && [ "$owner" = 0 ]; then
+			ok 0 "$dn: not dumpable (/proc/PID owned by root, process uid $uid)"
+		else
+			ok 1 "$dn: not dumpable (/proc/PID owned by root, process uid $uid)"
+			diag "uid=$uid owner=$owner"
+		fi
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	}
+	printf 'protocol=https\nhost=git.example.com\n\n' >"$T/dump.in"
+	dumpcheck azkv "$top_builddir/azkv" get resid
+	dumpcheck git-credential-azkv "$top_builddir/git-credential-azkv" \
+		--secret resid get
+	dumpcheck azkv-askpass "$top_builddir/azkv-askpass" \
+		"Enter passphrase for key '/nonexistent/id': "
 fi
 emu_ctl fault imds clear >/dev/null
 
