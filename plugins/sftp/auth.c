@@ -117,7 +117,8 @@ static LIBSSH2_USERAUTH_KBDINT_RESPONSE_FUNC(kbd_answer)
 		    c->kbd_prompts > 0)
 			continue;
 		/* libssh2 frees this with the session allocator */
-		if ((responses[i].text = malloc(c->kbd_secret_len + 1)) == NULL)
+		if ((responses[i].text = conn_malloc(c,
+		    c->kbd_secret_len + 1)) == NULL)
 			continue;
 		memcpy(responses[i].text, c->kbd_secret, c->kbd_secret_len);
 		responses[i].length = (unsigned int)c->kbd_secret_len;

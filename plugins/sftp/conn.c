@@ -3,11 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,37 +31,87 @@ static const char cipher_pref[] =
 static const char mac_pref[] =
     "hmac-sha2-256-etm@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1";
 
-/* Allocator that can wipe what libssh2 frees (kbd-int answers, passwords). */
+/*
+ * libssh2's allocator: every block carries a header linking it into its
+ * connection's list, so blocks libssh2 still holds when a dead server
+ * made its shutdown fail are wiped and freed by conn_close() too, and
+ * what it frees can be wiped (kbd-int answers, passwords).
+ */
+struct conn_block {
+	struct conn_block	*prev, *next;
+	size_t		 size;
+	size_t		 pad;		/* keeps the payload 16-byte aligned */
+};
+
 static LIBSSH2_ALLOC_FUNC(conn_alloc)
 {
-	(void)abstract;
-	return malloc(count);
+	struct conn *c = *abstract;
+	struct conn_block *b;
+
+	if (count > SIZE_MAX - sizeof(*b) ||
+	    (b = malloc(sizeof(*b) + count)) == NULL)
+		return NULL;
+	b->size = count;
+	b->prev = NULL;
+	b->next = c->blocks;
+	if (c->blocks != NULL)
+		c->blocks->prev = b;
+	c->blocks = b;
+	return b + 1;
+}
+
+void *
+conn_malloc(struct conn *c, size_t n)
+{
+	void *abstract = c;
+
+	return conn_alloc(n, &abstract);
+}
+
+static void
+block_release(struct conn *c, struct conn_block *b, int wipe)
+{
+	if (b->prev != NULL)
+		b->prev->next = b->next;
+	else
+		c->blocks = b->next;
+	if (b->next != NULL)
+		b->next->prev = b->prev;
+	if (wipe)
+		azkv_wipe(b + 1, b->size);
+	free(b);
 }
 
 static LIBSSH2_FREE_FUNC(conn_free)
 {
 	struct conn *c = *abstract;
 
-	if (ptr != NULL && c != NULL && c->wipe_frees)
-		azkv_wipe(ptr, malloc_usable_size(ptr));
-	free(ptr);
+	if (ptr != NULL)
+		block_release(c, (struct conn_block *)ptr - 1, c->wipe_frees);
 }
 
 static LIBSSH2_REALLOC_FUNC(conn_realloc)
 {
 	struct conn *c = *abstract;
+	struct conn_block *old;
 	void *n;
-	size_t old;
 
-	if (ptr == NULL || c == NULL || !c->wipe_frees)
-		return realloc(ptr, count);
-	old = malloc_usable_size(ptr);
-	if ((n = malloc(count)) == NULL)
+	if (ptr == NULL)
+		return conn_alloc(count, abstract);
+	old = (struct conn_block *)ptr - 1;
+	if ((n = conn_alloc(count, abstract)) == NULL)
 		return NULL;
-	memcpy(n, ptr, old < count ? old : count);
-	azkv_wipe(ptr, old);
-	free(ptr);
+	memcpy(n, ptr, old->size < count ? old->size : count);
+	block_release(c, old, c->wipe_frees);
 	return n;
+}
+
+/* Wipe and free whatever libssh2 did not release. */
+static void
+blocks_release(struct conn *c)
+{
+	while (c->blocks != NULL)
+		block_release(c, c->blocks, 1);
 }
 
 static long long
@@ -288,6 +338,18 @@ conn_sftp(struct conn *c)
 	return 0;
 }
 
+/*
+ * A peer that stopped reading (frozen, or gone without a FIN) leaves
+ * libssh2 waiting to send; a dead socket makes its sends fail at once, so
+ * the shutdown calls below can free what they hold.
+ */
+static void
+conn_cut(struct conn *c)
+{
+	if (c->fd >= 0)
+		(void)shutdown(c->fd, SHUT_RDWR);
+}
+
 void
 conn_close(struct conn *c)
 {
@@ -296,19 +358,28 @@ conn_close(struct conn *c)
 	c->cleanup = 1;
 	if (c->sftp != NULL) {
 		CONN_RETRY(c, rc, libssh2_sftp_shutdown(c->sftp));
+		if (rc == LIBSSH2_ERROR_EAGAIN) {
+			conn_cut(c);
+			(void)libssh2_sftp_shutdown(c->sftp);
+		}
 		c->sftp = NULL;
 	}
 	if (c->s != NULL) {
 		CONN_RETRY(c, rc, libssh2_session_disconnect(c->s,
 		    "azkv-sftp done"));
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			conn_cut(c);
 		/* session_free may need to send; bound it in blocking mode */
 		libssh2_session_set_timeout(c->s, CLEANUP_MS);
 		libssh2_session_set_blocking(c->s, 1);
-		libssh2_session_free(c->s);
+		if (libssh2_session_free(c->s) != 0) {
+			conn_cut(c);
+			(void)libssh2_session_free(c->s);
+		}
 		c->s = NULL;
 	}
+	blocks_release(c);
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
-	(void)rc;
 }

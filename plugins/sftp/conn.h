@@ -23,6 +23,7 @@ struct conn {
 	size_t			 kbd_secret_len;
 	int			 kbd_prompts;	/* echo-off prompts answered */
 	const char		*waiterr;	/* why the last wait failed */
+	struct conn_block		*blocks;	/* what libssh2 holds (conn.c) */
 };
 
 /*
@@ -53,6 +54,9 @@ int	conn_wait(struct conn *c);
 
 /* Shut everything down (bounded) and free; the struct may be reused. */
 void	conn_close(struct conn *c);
+
+/* Memory libssh2 will free itself (e.g. kbd-int answers). */
+void	*conn_malloc(struct conn *c, size_t n);
 
 /* libssh2's last error text for the session (or the wait failure). */
 const char *conn_why(struct conn *c);
