@@ -80,20 +80,12 @@ export PATH LD_LIBRARY_PATH
 
 # Start the emulator and point azkv at it the way a user would.
 #   bench_emulator [EMULATOR OPTIONS...]
-# The emulator answers with TCP_NODELAY (bench/py/sitecustomize.py): without
-# it, every response waits ~40 ms for the client's delayed ACK between the
-# header and the body write, which real Key Vault and IMDS do not do.
 bench_emulator() {
 	if [ "$BENCH_MODE" = prod ]; then
 		set -- "$@" --imds-listen 169.254.169.254:80 \
 			--vault-listen 127.0.0.1:443
 	fi
-	PYTHONPATH=$top_srcdir/bench/py${PYTHONPATH:+:$PYTHONPATH}
-	export PYTHONPATH
 	emu_start "$@" || { echo "bench: emulator did not start" >&2; exit 1; }
-	PYTHONPATH=${PYTHONPATH#"$top_srcdir/bench/py"}
-	PYTHONPATH=${PYTHONPATH#:}
-	[ -n "$PYTHONPATH" ] || unset PYTHONPATH
 	if [ "$BENCH_MODE" = prod ]; then
 		bench_prod_env
 	else

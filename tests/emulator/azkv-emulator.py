@@ -308,6 +308,9 @@ class QuietServer(http.server.ThreadingHTTPServer):
 
 class Handler(http.server.BaseHTTPRequestHandler):
 	protocol_version = "HTTP/1.1"
+	# Header and body are separate writes; without TCP_NODELAY the body
+	# waits ~40 ms for the client's delayed ACK, which Azure does not do.
+	disable_nagle_algorithm = True
 	server_version = ""
 	sys_version = ""
 
@@ -1298,6 +1301,7 @@ def store_version(st, name, value, content_type=None, tags=None, enabled=True, n
 
 class ControlHandler(http.server.BaseHTTPRequestHandler):
 	protocol_version = "HTTP/1.1"
+	disable_nagle_algorithm = True
 
 	def log_message(self, fmt, *args):
 		pass
