@@ -494,6 +494,13 @@ map_error(struct azkv *ctx, CURLcode cr, const struct xfer *x,
 		return seterr(ctx, AZKV_ERR_NETWORK,
 		    "refusing to connect to %s: protocol not allowed "
 		    "(https only)", host);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_CACERT_BADFILE:
+		/* Not transient: retrying cannot fix a certificate. */
+		return seterr(ctx, AZKV_ERR_UNTRUSTED,
+		    "cannot verify the TLS certificate of %s: %s", host,
+		    detail);
 	case CURLE_URL_MALFORMAT:
 		return seterr(ctx, AZKV_ERR_USAGE, "invalid URL for %s",
 		    host);

@@ -128,12 +128,19 @@ is "$(emu_ctl count imds)" 0 "http:// and odd URLs: no token requested"
 # ---- TLS: a certificate for another name gets no token ----
 if [ -n "$EMU_VAULT_WRONGNAME_URL" ]; then
 	fresh
-	"$AZKV" --vault "$EMU_VAULT_WRONGNAME_URL" get ftpadmin >/dev/null 2>"$T/err"
+	"$AZKV" -v --timeout 60 --vault "$EMU_VAULT_WRONGNAME_URL" get ftpadmin \
+		>/dev/null 2>"$T/err"
 	is "$?" 1 "certificate for another name: exit 1"
 	is "$(authed)" 0 "certificate for another name: no Authorization sent"
+	like "$(cat "$T/err")" "cannot verify the TLS certificate of" \
+		"certificate for another name: says so"
+	# A certificate error is not transient: no retries.
+	unlike "$(cat "$T/err")" "retrying" \
+		"certificate for another name: not retried"
 else
-	skip "the emulator has no wrong-name TLS port yet"
-	skip "the emulator has no wrong-name TLS port yet"
+	for i in 1 2 3 4; do
+		skip "the emulator has no wrong-name TLS port yet"
+	done
 fi
 
 # ---- -v: requests are logged, the token and the value never ----

@@ -53,9 +53,9 @@ vault-429 | vault | 429x*:retry-after=1 | get | 1 | throttled by the vault until
 vault-429-then-ok | vault | 429x2:retry-after=1 | get | 0 | ^$ | Retry-After honoured, then the secret is read
 vault-500 | vault | 500x* | get | 1 | vault server error \(500 | retried with back-off until the deadline
 vault-503 | vault | 503x* | get | 1 | vault server error \(503 | retried with back-off until the deadline
-vault-tls-name-mismatch | vault | tls-wrongname | get | 1 | no alternative certificate subject name matches | no request reaches the vault; retried as a network error until the deadline (known issue below), then the certificate error
-vault-tls-untrusted-ca | vault | tls-untrusted | get | 1 | SSL certificate problem: unable to get local issuer certificate | no request reaches the vault; retried as a network error until the deadline (known issue below), then the certificate error
-vault-tls-expired | vault | tls-expired | get | 1 | SSL certificate problem: certificate has expired | no request reaches the vault; retried as a network error until the deadline (known issue below), then the certificate error
+vault-tls-name-mismatch | vault | tls-wrongname | get | 1 | no alternative certificate subject name matches | no request reaches the vault; fails at once, naming the certificate problem
+vault-tls-untrusted-ca | vault | tls-untrusted | get | 1 | SSL certificate problem: unable to get local issuer certificate | no request reaches the vault; fails at once, naming the certificate problem
+vault-tls-expired | vault | tls-expired | get | 1 | SSL certificate problem: certificate has expired | no request reaches the vault; fails at once, naming the certificate problem
 vault-slow-drip | vault | drip | get | 1 | deadline of [0-9]+ s exceeded | abandoned at the deadline
 vault-oversized-body | vault | oversizedx* | get | 1 | larger than 1 MiB | refused beyond the 1 MiB cap
 cache-readonly | cache | cache-readonly | get | 0 | ^$ | the secret is read; the token is not cached
