@@ -5,52 +5,18 @@
 # and a challenge for any other resource (even https://azure.net) is refused.
 # Runs in private network + mount namespaces as t0304 does. Needs root.
 . "$top_srcdir/tests/integration/lib.sh"
-
+. "$top_srcdir/tests/integration/prodpath.sh"
 bundle=/etc/ssl/certs/ca-certificates.crt
-[ "$(id -u)" -eq 0 ] || skip_all "needs root (network and mount namespaces)"
-for tool in ip unshare mount; do
-	command -v "$tool" >/dev/null 2>&1 || skip_all "$tool is not installed"
-done
 [ -f "$bundle" ] || skip_all "$bundle is missing (install ca-certificates)"
-[ -f /etc/hosts ] || skip_all "/etc/hosts is missing"
-
-ns=azkv-t0203-$$
-ip netns add "$ns" 2>"$T/netns.err" ||
-	skip_all "cannot create a network namespace: $(head -n 1 "$T/netns.err")"
-cleanup_ns() {
-	if [ -s "$T/emu.pid" ]; then
-		kill "$(cat "$T/emu.pid")" 2>/dev/null
-	fi
-	ip netns delete "$ns" 2>/dev/null
-}
-at_exit cleanup_ns
+prodpath_setup t0203
 
 # Runs inside both namespaces; leaves its results in $T/r.*
 cat >"$T/inside.sh" <<'EOF2'
 set -u
-S=$T/emu
-ip link set lo up || exit 10
-ip addr add 169.254.169.254/32 dev lo || exit 11
-mkdir -p "$S"
-"$PYTHON3" "$top_srcdir/tests/emulator/azkv-emulator.py" --state-dir "$S" \
-	--imds-listen 169.254.169.254:80 --vault-listen 127.0.0.1:443 \
-	>"$T/emulator.out" 2>"$T/emulator.err" &
-pid=$!
-echo "$pid" >"$T/emu.pid"
-i=0
-while [ ! -s "$S/env.sh" ]; do
-	i=$((i + 1))
-	if [ "$i" -gt 150 ] || ! kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null
-		exit 12
-	fi
-	sleep 0.1
-done
-. "$S/env.sh"
-ctl() { "$PYTHON3" "$top_srcdir/tests/emulator/emuctl.py" --state "$S" "$@"; }
+. "$top_srcdir/tests/integration/prodpath.sh"
+prodpath_emulator
 ctl secret-set known 'known-host-value' >/dev/null || exit 13
-printf '127.0.0.1\tlocalhost\n127.0.0.1\tmyvault.vault.azure.net\n' >"$T/hosts"
-mount --bind "$T/hosts" /etc/hosts || exit 14
+prodpath_hosts
 mount --bind "$EMU_CA" /etc/ssl/certs/ca-certificates.crt || exit 15
 mkdir -p "$T/home"
 
@@ -91,14 +57,11 @@ ctl fault vault 'challenge:when=any:resource=https%3A%2F%2Fazure.net' >/dev/null
 run parent get --vault myvault known
 ctl fault vault clear >/dev/null
 ctl log imds >"$T/r.imds.log"
-kill "$pid"
-wait "$pid" 2>/dev/null
-: >"$T/emu.pid"
+prodpath_stop
 exit 0
 EOF2
 
-T=$T ip netns exec "$ns" unshare -m --propagation private \
-	sh "$T/inside.sh" 2>"$T/inside.err"
+prodpath_run "$T/inside.sh"
 rc=$?
 is "$rc" 0 "namespaces set up and the emulator started inside"
 if [ "$rc" -ne 0 ]; then

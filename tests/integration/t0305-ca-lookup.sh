@@ -4,49 +4,17 @@
 # when only the bundle holds it, and refused when neither does; a warm get
 # costs one vault request and no identity request. Needs root.
 . "$top_srcdir/tests/integration/lib.sh"
-
-[ "$(id -u)" -eq 0 ] || skip_all "needs root (network and mount namespaces)"
-for tool in ip unshare mount openssl; do
-	command -v "$tool" >/dev/null 2>&1 || skip_all "$tool is not installed"
-done
+. "$top_srcdir/tests/integration/prodpath.sh"
+command -v openssl >/dev/null 2>&1 || skip_all "openssl is not installed"
 [ -d /etc/ssl/certs ] || skip_all "/etc/ssl/certs is missing (install ca-certificates)"
-
-ns=azkv-t0305-$$
-ip netns add "$ns" 2>"$T/netns.err" ||
-	skip_all "cannot create a network namespace: $(head -n 1 "$T/netns.err")"
-cleanup_ns() {
-	if [ -s "$T/emu.pid" ]; then
-		kill "$(cat "$T/emu.pid")" 2>/dev/null
-	fi
-	ip netns delete "$ns" 2>/dev/null
-}
-at_exit cleanup_ns
+prodpath_setup t0305
 
 cat >"$T/inside.sh" <<'EOF2'
 set -u
-S=$T/emu
-ip link set lo up || exit 10
-ip addr add 169.254.169.254/32 dev lo || exit 11
-mkdir -p "$S"
-"$PYTHON3" "$top_srcdir/tests/emulator/azkv-emulator.py" --state-dir "$S" \
-	--imds-listen 169.254.169.254:80 --vault-listen 127.0.0.1:443 \
-	>"$T/emulator.out" 2>"$T/emulator.err" &
-pid=$!
-echo "$pid" >"$T/emu.pid"
-i=0
-while [ ! -s "$S/env.sh" ]; do
-	i=$((i + 1))
-	if [ "$i" -gt 150 ] || ! kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null
-		exit 12
-	fi
-	sleep 0.1
-done
-. "$S/env.sh"
-ctl() { "$PYTHON3" "$top_srcdir/tests/emulator/emuctl.py" --state "$S" "$@"; }
+. "$top_srcdir/tests/integration/prodpath.sh"
+prodpath_emulator
 ctl secret-set calookup 'found-it' >/dev/null || exit 13
-printf '127.0.0.1\tlocalhost\n127.0.0.1\tmyvault.vault.azure.net\n' >"$T/hosts"
-mount --bind "$T/hosts" /etc/hosts || exit 14
+prodpath_hosts
 mkdir -p "$T/home"
 h=$(openssl x509 -hash -noout -in "$EMU_CA") || exit 15
 
@@ -75,14 +43,11 @@ ctl count vault >"$T/warm.vault"
 ctl count imds >"$T/warm.imds"
 get bundle bundle
 get none none
-kill "$pid"
-wait "$pid" 2>/dev/null
-: >"$T/emu.pid"
+prodpath_stop
 exit 0
 EOF2
 
-T=$T ip netns exec "$ns" unshare -m --propagation private \
-	sh "$T/inside.sh" 2>"$T/inside.err"
+prodpath_run "$T/inside.sh"
 rc=$?
 is "$rc" 0 "namespaces set up and the emulator started inside"
 if [ "$rc" -ne 0 ]; then
