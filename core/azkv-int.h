@@ -16,6 +16,11 @@
 #define AZKV_VAULT_RESOURCE	"https://vault.azure.net"
 #define AZKV_ERRLEN		512
 
+/* ---- config.c helpers shared inside core ---- */
+
+/* Lower-cased copy of n bytes of s (ASCII), NUL-terminated; NULL on ENOMEM. */
+char	*lower_dup(const char *s, size_t n);
+
 /* ---- buf.c: capped growable buffer that wipes on grow and on free ---- */
 
 /* Invariants: d is never NULL after buf_init, d[len] == '\0'. */
@@ -128,6 +133,13 @@ const char *json_get_str(json_t obj, const char *key);
 int	 json_get_int(json_t obj, const char *key, int64_t *out);
 /* true/false member; -1 when absent. */
 int	 json_get_bool(json_t obj, const char *key);
+struct yajl_gen_t;
+/* Generator helpers: a string of len bytes, a NUL-terminated string, and a
+ * "key": "value" member (nothing when value is NULL). 0 or -1. */
+int	 json_gen_str(struct yajl_gen_t *g, const char *s, size_t len);
+int	 json_gen_cstr(struct yajl_gen_t *g, const char *s);
+int	 json_gen_pair(struct yajl_gen_t *g, const char *key,
+	    const char *value);
 /* yajl_alloc_funcs * whose free wipes; for yajl_gen_alloc and parsers. */
 const void *json_alloc_funcs(void);
 /* Length of a string node's text, embedded NULs included; 0 if not one. */

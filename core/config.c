@@ -84,7 +84,7 @@ is_namechar(int c)
 	return is_alpha(c) || (c >= '0' && c <= '9') || c == '-';
 }
 
-static char *
+char *
 lower_dup(const char *s, size_t n)
 {
 	char *d;

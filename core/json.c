@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 
@@ -542,4 +543,26 @@ json_get_bool(json_t obj, const char *key)
 	if (v->type == yajl_t_false)
 		return 0;
 	return -1;
+}
+
+int
+json_gen_str(struct yajl_gen_t *g, const char *s, size_t len)
+{
+	return yajl_gen_string(g, (const unsigned char *)s, len) ==
+	    yajl_gen_status_ok ? 0 : -1;
+}
+
+int
+json_gen_cstr(struct yajl_gen_t *g, const char *s)
+{
+	return json_gen_str(g, s, strlen(s));
+}
+
+int
+json_gen_pair(struct yajl_gen_t *g, const char *key, const char *value)
+{
+	if (value == NULL)
+		return 0;
+	return json_gen_cstr(g, key) == 0 && json_gen_cstr(g, value) == 0 ?
+	    0 : -1;
 }

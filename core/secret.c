@@ -180,27 +180,14 @@ secret_parse(const char *body, size_t len, struct azkv_secret **out)
 	return ret;
 }
 
-static int
-gen_str(yajl_gen g, const char *s)
-{
-	return yajl_gen_string(g, (const unsigned char *)s, strlen(s)) ==
-	    yajl_gen_status_ok ? 0 : -1;
-}
 
-static int
-gen_member(yajl_gen g, const char *key, const char *value)
-{
-	if (value == NULL)
-		return 0;
-	return gen_str(g, key) == 0 && gen_str(g, value) == 0 ? 0 : -1;
-}
 
 static int
 gen_int(yajl_gen g, const char *key, int64_t n)
 {
 	if (n == 0)
 		return 0;
-	if (gen_str(g, key) != 0 ||
+	if (json_gen_cstr(g, key) != 0 ||
 	    yajl_gen_integer(g, (long long)n) != yajl_gen_status_ok)
 		return -1;
 	return 0;
@@ -219,27 +206,27 @@ azkv_secret_json(const struct azkv_secret *s, char **out, size_t *len)
 		return AZKV_ERR_NOMEM;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok)
 		goto out;
-	if (s->value != NULL && (gen_str(g, "value") != 0 ||
+	if (s->value != NULL && (json_gen_cstr(g, "value") != 0 ||
 	    yajl_gen_string(g, (const unsigned char *)s->value,
 	    s->value_len) != yajl_gen_status_ok))
 		goto out;
-	if (gen_member(g, "id", s->id) != 0 ||
-	    gen_member(g, "contentType", s->content_type) != 0)
+	if (json_gen_pair(g, "id", s->id) != 0 ||
+	    json_gen_pair(g, "contentType", s->content_type) != 0)
 		goto out;
 	if (s->ntags > 0) {
-		if (gen_str(g, "tags") != 0 ||
+		if (json_gen_cstr(g, "tags") != 0 ||
 		    yajl_gen_map_open(g) != yajl_gen_status_ok)
 			goto out;
 		for (i = 0; i < s->ntags; i++)
-			if (gen_member(g, s->tags[i].key,
+			if (json_gen_pair(g, s->tags[i].key,
 			    s->tags[i].value) != 0)
 				goto out;
 		if (yajl_gen_map_close(g) != yajl_gen_status_ok)
 			goto out;
 	}
-	if (gen_str(g, "attributes") != 0 ||
+	if (json_gen_cstr(g, "attributes") != 0 ||
 	    yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    gen_str(g, "enabled") != 0 ||
+	    json_gen_cstr(g, "enabled") != 0 ||
 	    yajl_gen_bool(g, s->enabled) != yajl_gen_status_ok ||
 	    gen_int(g, "nbf", s->nbf) != 0 ||
 	    gen_int(g, "exp", s->exp) != 0 ||

@@ -81,28 +81,22 @@ cache_read(struct azkv *ctx, int dfd, const char *name, const char *res,
 	return ret;
 }
 
-static int
-gen_str(yajl_gen g, const char *s)
-{
-	return yajl_gen_string(g, (const unsigned char *)s, strlen(s)) ==
-	    yajl_gen_status_ok ? 0 : -1;
-}
 
 /* The cache document for tok, in a wiping yajl generator. */
 static int
 cache_render(yajl_gen g, const struct azkv_token *tok)
 {
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    gen_str(g, "v") || yajl_gen_integer(g, 1) != yajl_gen_status_ok ||
-	    gen_str(g, "source") || gen_str(g, tok->source ? tok->source : "") ||
-	    gen_str(g, "resource") || gen_str(g, tok->resource) ||
-	    gen_str(g, "expires_on") ||
+	    json_gen_cstr(g, "v") || yajl_gen_integer(g, 1) != yajl_gen_status_ok ||
+	    json_gen_cstr(g, "source") || json_gen_cstr(g, tok->source ? tok->source : "") ||
+	    json_gen_cstr(g, "resource") || json_gen_cstr(g, tok->resource) ||
+	    json_gen_cstr(g, "expires_on") ||
 	    yajl_gen_integer(g, (long long)tok->expires_on) !=
 	    yajl_gen_status_ok ||
-	    gen_str(g, "refresh_on") ||
+	    json_gen_cstr(g, "refresh_on") ||
 	    yajl_gen_integer(g, (long long)tok->refresh_on) !=
 	    yajl_gen_status_ok ||
-	    gen_str(g, "token") || gen_str(g, tok->value) ||
+	    json_gen_cstr(g, "token") || json_gen_cstr(g, tok->value) ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok)
 		return -1;
 	return 0;

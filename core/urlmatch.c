@@ -7,19 +7,6 @@
 
 #include "azkv-int.h"
 
-static char *
-lower_dup(const char *s, size_t n)
-{
-	char *d;
-	size_t i;
-
-	if ((d = malloc(n + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		d[i] = (s[i] >= 'A' && s[i] <= 'Z') ? s[i] - 'A' + 'a' : s[i];
-	d[n] = '\0';
-	return d;
-}
 
 /* The username as it appears in a URL: RFC 3986 unreserved kept, rest %XX. */
 static char *

@@ -96,12 +96,6 @@ cache_load(struct azkv *ctx, const char *host)
 	return ret;
 }
 
-static int
-gen_str(yajl_gen g, const char *s)
-{
-	return yajl_gen_string(g, (const unsigned char *)s, strlen(s)) ==
-	    yajl_gen_status_ok ? 0 : -1;
-}
 
 /* Write ctx->challenge to its cache file (cachefile_write). */
 static void
@@ -120,10 +114,10 @@ cache_save(struct azkv *ctx)
 		goto out;
 	if (cache_name(c->vault_host, name, sizeof(name)) != 0 ||
 	    yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    gen_str(g, "host") || gen_str(g, c->vault_host) ||
-	    gen_str(g, "resource") || gen_str(g, c->resource) ||
-	    (c->tenant != NULL && (gen_str(g, "tenant") ||
-	    gen_str(g, c->tenant))) ||
+	    json_gen_cstr(g, "host") || json_gen_cstr(g, c->vault_host) ||
+	    json_gen_cstr(g, "resource") || json_gen_cstr(g, c->resource) ||
+	    (c->tenant != NULL && (json_gen_cstr(g, "tenant") ||
+	    json_gen_cstr(g, c->tenant))) ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok ||
 	    yajl_gen_get_buf(g, &text, &len) != yajl_gen_status_ok ||
 	    cachefile_write(ctx, dfd, name, text, len) != 0) {
