@@ -553,7 +553,8 @@ idplan_fetch(struct azkv *ctx, const struct idplan *p, const char *resource,
 			    "reply too large or malformed");
 			goto out;
 		}
-		if (r != 0 && r != AZKV_ERR_NETWORK && r != AZKV_ERR_TIMEOUT) {
+		if (r != 0 && r != AZKV_ERR_NETWORK && r != AZKV_ERR_TIMEOUT &&
+		    r != AZKV_ERR_UNTRUSTED) {
 			ret = r;
 			goto out;
 		}
@@ -579,6 +580,10 @@ idplan_fetch(struct azkv *ctx, const struct idplan *p, const char *resource,
 				    "certificate the one IDENTITY_SERVER_"
 				    "THUMBPRINT names? (%s)", titles[p->src],
 				    p->endpoint, a.last_desc);
+				goto out;
+			}
+			if (r == AZKV_ERR_UNTRUSTED) {	/* a certificate: final */
+				ret = r;
 				goto out;
 			}
 			a.last_status = 0;

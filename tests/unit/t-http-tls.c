@@ -246,9 +246,10 @@ main(void)
 
 	/* cafile adds a trust anchor for Key Vault requests */
 	ctx = azkv_new();
-	is_int(do_get(ctx, HTTP_VAULT, a.port, NULL, &status), AZKV_ERR_NETWORK,
+	is_int(do_get(ctx, HTTP_VAULT, a.port, NULL, &status), AZKV_ERR_UNTRUSTED,
 	    "self-signed server refused without cafile");
-	ok(strstr(azkv_last_error(ctx), "cannot reach 127.0.0.1:") != NULL,
+	ok(strstr(azkv_last_error(ctx), "cannot verify the TLS certificate "
+	    "of 127.0.0.1:") != NULL,
 	    "message: %s", azkv_last_error(ctx));
 	azkv_set(ctx, "cafile", cafile);
 	before = nconn(&a);
@@ -259,7 +260,7 @@ main(void)
 	is_int(nconn(&a) - before, 1, "one TLS connection for both requests");
 	is_int(do_get(ctx, HTTP_AUTHORITY, a.port, NULL, &status), 0,
 	    "authority requests use cafile too");
-	is_int(do_get(ctx, HTTP_VAULT, b.port, NULL, &status), AZKV_ERR_NETWORK,
+	is_int(do_get(ctx, HTTP_VAULT, b.port, NULL, &status), AZKV_ERR_UNTRUSTED,
 	    "a certificate outside cafile is refused");
 	azkv_free(ctx);
 
@@ -271,7 +272,7 @@ main(void)
 	}
 	ctx = azkv_new();
 	azkv_set(ctx, "cafile", cafile);
-	is_int(do_get(ctx, HTTP_VAULT, b.port, NULL, &status), AZKV_ERR_NETWORK,
+	is_int(do_get(ctx, HTTP_VAULT, b.port, NULL, &status), AZKV_ERR_UNTRUSTED,
 	    "trusted certificate for another name refused");
 	ok(strstr(azkv_last_error(ctx), "127.0.0.1") != NULL, "message: %s",
 	    azkv_last_error(ctx));
@@ -288,12 +289,12 @@ main(void)
 	    "pinned certificate accepted (lower case)");
 	pin[0] = pin[0] == '0' ? '1' : '0';
 	is_int(do_get(ctx, HTTP_IDENTITY, b.port, pin, &status),
-	    AZKV_ERR_NETWORK, "other thumbprint refused, even right after a "
+	    AZKV_ERR_UNTRUSTED, "other thumbprint refused, even right after a "
 	    "good connection");
 	is_int(do_get(ctx, HTTP_IDENTITY, b.port, "0123", &status),
 	    AZKV_ERR_USAGE, "short thumbprint is a usage error");
 	is_int(do_get(ctx, HTTP_IDENTITY, b.port, NULL, &status),
-	    AZKV_ERR_NETWORK, "without a pin the usual checks apply");
+	    AZKV_ERR_UNTRUSTED, "without a pin the usual checks apply");
 	azkv_free(ctx);
 
 	unlink(cafile);
