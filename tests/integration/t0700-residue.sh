@@ -265,7 +265,7 @@ is "$(stat -c %a "$cache" 2>/dev/null)" 600 "... which is 0600"
 # Observable: the kernel makes /proc/PID/* of a non-dumpable process owned by
 # root, so the owner differs from the process's own uid; this needs a non-root
 # uid (as root the program runs as nobody through setpriv).
-emu_ctl fault imds 'hang' >/dev/null
+emu_ctl fault imds 'hangx*' >/dev/null
 as=
 if [ "$(id -u)" -eq 0 ]; then
 	if command -v setpriv >/dev/null 2>&1; then
@@ -280,7 +280,7 @@ else
 	dumpcheck() {
 		dn=$1
 		shift
-		env -u AZKV_CAFILE -u AZKV_CONFIG HOME=/nonexistent \
+		env -u AZKV_CONFIG AZKV_CAFILE="$T/pub/ca.pem" HOME=/nonexistent \
 			XDG_RUNTIME_DIR= AZKV_TOKEN_CACHE=off AZKV_TIMEOUT=30 \
 			AZKV_SECRET=resid $as "$@" <"$T/dump.in" >/dev/null 2>&1 &
 		pid=$!
@@ -305,6 +305,10 @@ else
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	}
+	# the test CA (public) where the other uid can read it
+	mkdir -p "$T/pub" && cp "$EMU_CA" "$T/pub/ca.pem" &&
+		chmod 755 "$T/pub" && chmod 644 "$T/pub/ca.pem"
+	[ -n "$as" ] && chmod 711 "$T"
 	printf 'protocol=https\nhost=git.example.com\n\n' >"$T/dump.in"
 	dumpcheck azkv "$top_builddir/azkv" get resid
 	dumpcheck git-credential-azkv "$top_builddir/git-credential-azkv" \
