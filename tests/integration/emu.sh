@@ -83,6 +83,32 @@ emu_ctl() {
 	return "${emu_x:-2}"
 }
 
+# emu_secret_name PREFIX A B: the documented derived secret name
+# (azkv_secret_name_derive), computed independently of azkv.
+emu_secret_name() {
+	"$PYTHON3" - "$1" "$2" "$3" <<'PY'
+import hashlib, re, sys
+prefix, a, b = (s.encode("utf-8", "surrogateescape") for s in sys.argv[1:4])
+h = hashlib.sha256(a + b"\0" + b).hexdigest()[:16]
+slug = re.sub(rb"[^a-z0-9]+", b"-", (a + b"-" + b).lower())
+slug = slug[:127 - len(prefix) - len(h) - 2]
+print("%s-%s-%s" % (prefix.decode(), slug.decode(), h))
+PY
+}
+
+# emu_reads NAME: successful reads of secret NAME in the vault's request log
+emu_reads() {
+	emu_ctl log vault | "$PYTHON3" -c '
+import json, sys
+n = 0
+for line in sys.stdin:
+    e = json.loads(line)
+    if e.get("method") == "GET" and e.get("status") == 200 and \
+            e.get("path", "").rstrip("/").endswith("/secrets/" + sys.argv[1]):
+        n += 1
+print(n)' "$1"
+}
+
 # emu_stop: stop the emulator (also run at exit).
 emu_stop() {
 	if [ -n "$EMU_PID" ]; then

@@ -56,17 +56,9 @@ gc_err_match() {
 	return 0
 }
 
-# gc_name PROTOCOL HOST [PREFIX]: the store-mode secret name, computed here
-# independently of azkv_secret_name_derive (same documented rule).
+# gc_name PROTOCOL HOST [PREFIX]: the store-mode secret name.
 gc_name() {
-	"$PYTHON3" - "$1" "$2" "${3:-git}" <<'PY'
-import hashlib, re, sys
-proto, host, prefix = (a.encode("utf-8", "surrogateescape") for a in sys.argv[1:4])
-h = hashlib.sha256(proto + b"\0" + host).hexdigest()[:16]
-slug = re.sub(rb"[^a-z0-9]+", b"-", (proto + b"-" + host).lower())
-slug = slug[:127 - len(prefix) - len(h) - 2]
-print("%s-%s-%s" % (prefix.decode(), slug.decode(), h))
-PY
+	emu_secret_name "${3:-git}" "$1" "$2"
 }
 
 # gc_count METHOD [PATH-SUBSTRING]: vault requests logged with that method.

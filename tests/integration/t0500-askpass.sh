@@ -14,17 +14,6 @@ AP=$top_builddir/azkv-askpass
 export AZKV_CONFIG="$T/config"
 : >"$AZKV_CONFIG"
 
-# derive PREFIX A B: the documented default secret name.
-derive() {
-	"$PYTHON3" - "$@" <<'PY'
-import hashlib, re, sys
-p, a, b = (s.encode() for s in sys.argv[1:4])
-slug = re.sub(rb"[^a-z0-9]+", b"-", (a + b"-" + b).lower())
-h = hashlib.sha256(a + b"\0" + b).hexdigest()[:16]
-print((p + b"-" + slug + b"-").decode() + h)
-PY
-}
-
 # run PROMPT: askpass with stdout in $T/out, stderr in $T/err, status in $rc
 run() {
 	"$AP" "$1" >"$T/out" 2>"$T/err" </dev/null
@@ -55,7 +44,7 @@ refused() {
 }
 
 # ---- default names -------------------------------------------------------
-n=$(derive ssh ftpadmin sftp.example.com)
+n=$(emu_secret_name ssh ftpadmin sftp.example.com)
 like "$n" '^ssh-ftpadmin-sftp-example-com-[0-9a-f]{16}$' "derived ssh name $n"
 emu_ctl secret-set "$n" 'pw-default' >/dev/null
 answered "ftpadmin@sftp.example.com's password: " 'pw-default' \
@@ -63,7 +52,7 @@ answered "ftpadmin@sftp.example.com's password: " 'pw-default' \
 answered "(ftpadmin@sftp.example.com) Password: " 'pw-default' \
 	"keyboard-interactive prompt answered from the same secret"
 
-n=$(derive sshkey key "$T/keys/id_ed25519")
+n=$(emu_secret_name sshkey key "$T/keys/id_ed25519")
 emu_ctl secret-set "$n" 'key-default' >/dev/null
 mkdir -p "$T/keys" && : >"$T/keys/id_ed25519"
 answered "Enter passphrase for key '$T/keys/id_ed25519': " 'key-default' \
@@ -76,7 +65,7 @@ answered "Enter passphrase for $T/keys/id_ed25519 (will confirm each use): " \
 	2>"$T/err" </dev/null)
 is "$(cat "$T/out")" 'key-default' "relative ssh-add path resolved in the cwd"
 
-n=$(derive askpass-git http "127.0.0.1:8080")
+n=$(emu_secret_name askpass-git http "127.0.0.1:8080")
 emu_ctl secret-set "$n" '{"username":"alice","password":"git-pw"}' >/dev/null
 answered "Username for 'http://127.0.0.1:8080': " 'alice' \
 	"git username from a JSON secret"

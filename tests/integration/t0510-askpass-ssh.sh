@@ -29,28 +29,7 @@ openssl rand -hex 24 | tr -d '\n' >"$T/pw"
 sshd_user_add "$U" <"$T/pw" || { echo "Bail out! cannot add test user"; exit 1; }
 HOMEDIR=$SSHD_DIR/home/$U
 
-derive() {	# derive PREFIX A B: the documented default secret name
-	"$PYTHON3" - "$@" <<'PY'
-import hashlib, re, sys
-p, a, b = (s.encode() for s in sys.argv[1:4])
-slug = re.sub(rb"[^a-z0-9]+", b"-", (a + b"-" + b).lower())
-h = hashlib.sha256(a + b"\0" + b).hexdigest()[:16]
-print((p + b"-" + slug + b"-").decode() + h)
-PY
-}
-# reads NAME: successful reads of secret NAME in the vault's request log
-reads() {
-	emu_ctl log vault | "$PYTHON3" -c '
-import json, sys
-n = 0
-for line in sys.stdin:
-    e = json.loads(line)
-    if e.get("method") == "GET" and e.get("status") == 200 and \
-            e.get("path", "").rstrip("/").endswith("/secrets/" + sys.argv[1]):
-        n += 1
-print(n)' "$1"
-}
-PWNAME=$(derive ssh "$U" 127.0.0.1)
+PWNAME=$(emu_secret_name ssh "$U" 127.0.0.1)
 emu_ctl secret-set "$PWNAME" - <"$T/pw" >/dev/null
 
 # askpass_ssh PROGRAM ARGS...: run an OpenSSH program the way a headless
@@ -73,7 +52,7 @@ is "$rc" 0 "ssh password login with the password from the vault: exit 0"
 is "$(cat "$T/out")" "logged in as $U" "... the remote command ran as $U"
 is "$(accepted password)" 1 "... sshd logged one accepted password login"
 unlike "$(cat "$T/err")" "$(cat "$T/pw")" "... the password is not on stderr"
-is "$(reads "$PWNAME")" 1 \
+is "$(emu_reads "$PWNAME")" 1 \
 	"... askpass read the derived secret $PWNAME once"
 
 # sftp (OpenSSH) uses the same askpass; commands on stdin, no batch mode
@@ -94,7 +73,7 @@ emu_ctl clear-log >/dev/null
 askpass_ssh ssh $SSHOPTS -o PreferredAuthentications=password sshd-test true
 is "$rc" 255 "wrong password: ssh fails (255)"
 like "$(cat "$T/err")" 'Permission denied' "... permission denied"
-is "$(reads "$PWNAME")" 1 \
+is "$(emu_reads "$PWNAME")" 1 \
 	"... NumberOfPasswordPrompts=1: askpass asked once"
 is "$(accepted password)" 2 "... no further accepted login (sftp was #2)"
 emu_ctl secret-set "$PWNAME" - <"$T/pw" >/dev/null

@@ -19,28 +19,7 @@ emu_env
 export AZKV_CONFIG="$T/config"
 : >"$AZKV_CONFIG"
 
-derive() {	# derive PREFIX A B: the documented default secret name
-	"$PYTHON3" - "$@" <<'PY'
-import hashlib, re, sys
-p, a, b = (s.encode() for s in sys.argv[1:4])
-slug = re.sub(rb"[^a-z0-9]+", b"-", (a + b"-" + b).lower())
-h = hashlib.sha256(a + b"\0" + b).hexdigest()[:16]
-print((p + b"-" + slug + b"-").decode() + h)
-PY
-}
 
-# reads NAME: successful reads of secret NAME in the vault's request log
-reads() {
-	emu_ctl log vault | "$PYTHON3" -c '
-import json, sys
-n = 0
-for line in sys.stdin:
-    e = json.loads(line)
-    if e.get("method") == "GET" and e.get("status") == 200 and \
-            e.get("path", "").rstrip("/").endswith("/secrets/" + sys.argv[1]):
-        n += 1
-print(n)' "$1"
-}
 # newkey NAME: an ed25519 key under $T/keys whose passphrase is only in
 # the file $T/keys/NAME.pp (and, once set, the vault)
 mkdir -p "$T/keys" && chmod 700 "$T/keys"
@@ -75,7 +54,7 @@ listed() { ssh-add -l 2>/dev/null | grep -cF "$(fingerprint "$1")"; }
 
 # ---- passphrase from the derived default name ------------------------------
 newkey one
-emu_ctl secret-set "$(derive sshkey key "$T/keys/one")" - \
+emu_ctl secret-set "$(emu_secret_name sshkey key "$T/keys/one")" - \
 	<"$T/keys/one.pp" >/dev/null
 add "$T/keys/one"
 is "$rc" 0 "ssh-add with the passphrase from the vault: exit 0"
@@ -99,7 +78,7 @@ emu_ctl clear-log >/dev/null
 add "$T/keys/three"
 ok "$([ "$rc" -ne 0 ]; echo $?)" "wrong passphrase: ssh-add fails"
 is "$(listed three)" 0 "... the key is not in the agent"
-is "$(reads key-three)" 1 \
+is "$(emu_reads key-three)" 1 \
 	"... the vault was read once: the retry prompt is not answered"
 
 # ---- ssh-add -c: unlocked, but every use needs a confirmation -----------------

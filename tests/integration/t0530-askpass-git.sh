@@ -33,15 +33,6 @@ githttp_repo proj || { echo "Bail out! cannot make the repository"; exit 1; }
 githttp_start || { echo "Bail out! lighttpd did not start"; exit 1; }
 diag "git server at $GITHTTP_URL"
 
-derive() {	# derive PREFIX A B: the documented default secret name
-	"$PYTHON3" - "$@" <<'PY'
-import hashlib, re, sys
-p, a, b = (s.encode() for s in sys.argv[1:4])
-slug = re.sub(rb"[^a-z0-9]+", b"-", (a + b"-" + b).lower())
-h = hashlib.sha256(a + b"\0" + b).hexdigest()[:16]
-print((p + b"-" + slug + b"-").decode() + h)
-PY
-}
 # json_secret USER PWFILE: {"username": USER, "password": <file>} on stdout
 json_secret() {
 	"$PYTHON3" -c 'import json, sys
@@ -62,7 +53,7 @@ curl -s -o /dev/null -w '%{http_code}' \
 is "$(cat "$T/code")" 401 "the git server requires Basic auth"
 
 # ---- default name: askpass-git + (http, 127.0.0.1:PORT) -----------------------
-NAME=$(derive askpass-git http "127.0.0.1:$GITHTTP_PORT")
+NAME=$(emu_secret_name askpass-git http "127.0.0.1:$GITHTTP_PORT")
 json_secret alice "$T/pw" | emu_ctl secret-set "$NAME" - >/dev/null
 g clone -q "$GITHTTP_URL/proj.git" "$T/c1"
 is "$rc" 0 "git clone over HTTP with username and password from the vault"
