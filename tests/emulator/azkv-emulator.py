@@ -484,9 +484,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 			return Response(403, "A socket operation was attempted to an unreachable "
 					"network.", ctype="text/plain; charset=utf-8")
 		if a == "challenge":
-			res = f.opts.get("resource", "https://management.azure.com")
-			auth = f.opts.get("authorization",
-					  "https://login.microsoftonline.com/" + self.server.state.tenant)
+			# URLs hold ':', the option separator: they come percent-encoded
+			res = urllib.parse.unquote(f.opts.get("resource", "https://management.azure.com"))
+			auth = urllib.parse.unquote(f.opts.get("authorization",
+					  "https://login.microsoftonline.com/" + self.server.state.tenant))
 			return Response(401, {"error": {"code": "Unauthorized", "message":
 					"AKV10000: Request is missing a Bearer or PoP token."}},
 					headers=[("WWW-Authenticate",

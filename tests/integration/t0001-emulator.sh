@@ -247,6 +247,9 @@ is "$(printf %s "$body" | jget error.innererror.code)" ForbiddenByFirewall "faul
 emu_ctl fault vault challenge
 kv GET "/secrets/ftpadmin/?$Q" >/dev/null
 like "$(cat "$T/hdr")" 'resource="https://management.azure.com"' "fault: foreign challenge resource"
+emu_ctl fault vault 'challenge:resource=https%3A%2F%2Fvault.azure.net.evil.example:authorization=https%3A%2F%2Flogin.evil.example%2Ft'
+kv GET "/secrets/ftpadmin/?$Q" >/dev/null
+like "$(cat "$T/hdr")" 'Bearer authorization="https://login.evil.example/t", resource="https://vault.azure.net.evil.example"' "fault: challenge options are percent-decoded"
 
 emu_ctl fault vault 'drip=400'
 body=$(kv GET "/secrets/ftpadmin/?$Q" "$tok")
