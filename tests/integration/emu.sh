@@ -109,6 +109,23 @@ for line in sys.stdin:
 print(n)' "$1"
 }
 
+# emu_node: print the path of a Node.js >= 20, the pinned Azure SDK's
+# minimum: the system's, else the official build scripts/install-deps takes
+# from the npm registry into tests/emulator/sdk/runtime (Debian 12 ships
+# Node.js 18). Fails when there is none.
+emu_node() {
+	for emu_n in "$(command -v node 2>/dev/null)" \
+	    "$top_srcdir"/tests/emulator/sdk/runtime/node_modules/node-linux-*/bin/node; do
+		[ -n "$emu_n" ] && [ -x "$emu_n" ] || continue
+		emu_m=$("$emu_n" -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+		case $emu_m in
+		''|*[!0-9]*) continue ;;
+		esac
+		[ "$emu_m" -ge 20 ] && { echo "$emu_n"; return 0; }
+	done
+	return 1
+}
+
 # emu_stop: stop the emulator (also run at exit).
 emu_stop() {
 	if [ -n "$EMU_PID" ]; then

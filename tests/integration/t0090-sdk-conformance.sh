@@ -4,10 +4,8 @@
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/emu.sh"
 
-command -v node >/dev/null 2>&1 || skip_all "node is not installed (scripts/install-deps installs it)"
-major=$(node -p 'process.versions.node.split(".")[0]')
-[ "$major" -ge 20 ] ||
-	skip_all "node $(node --version) is older than 20, which the pinned Azure SDK requires"
+NODE=$(emu_node) ||
+	skip_all "no Node.js >= 20, which the pinned Azure SDK requires (scripts/install-deps fetches one)"
 
 # node_modules from scripts/install-deps (npm ci); in a tree without it (make distcheck),
 # install the locked versions into the scratch dir, from npm's cache when possible.
@@ -40,7 +38,7 @@ local_url=$EMU_VAULT_URL
 azure_url=https://myvault.vault.azure.net:$EMU_VAULT_PORT
 
 sdkrun() {	# sdkrun VAULT_URL OP NAME [VERSION] (env: SDK_*) -> JSON line
-	(cd "$sdk" && node conformance.js "$@") 2>"$T/node.err" </dev/null
+	(cd "$sdk" && "$NODE" conformance.js "$@") 2>"$T/node.err" </dev/null
 }
 field() {	# field KEY < JSON line
 	"$EMU_PYTHON" -c 'import json,sys
@@ -61,7 +59,7 @@ is "$(printf %s "$out" | field value)" 'grüße +/=\"' "sdk: non-ASCII value rou
 is "$(printf %s "$out" | field contentType)" text/plain "sdk: contentType"
 
 out=$(printf 'set by the sdk' | (cd "$sdk" && SDK_RESOLVE_HOST=myvault.vault.localhost \
-	SDK_NO_VERIFY=1 node conformance.js "$local_url" set sdkset 2>"$T/node.err"))
+	SDK_NO_VERIFY=1 "$NODE" conformance.js "$local_url" set sdkset 2>"$T/node.err"))
 is "$(printf %s "$out" | field ok)" True "sdk: setSecret"
 is "$(emu_ctl secret-show sdkset | field versions | grep -c 'set by the sdk')" 1 "sdk: the value reached the emulator"
 v=$(printf %s "$out" | field version)
@@ -168,12 +166,12 @@ curl -s --noproxy '*' -m 20 -o /dev/null --data-urlencode a=secret-set \
 	--data-urlencode a=arcsecret --data-urlencode a=arc-value "$EMU_CONTROL/ctl"
 (cd "$sdk" && NODE_EXTRA_CA_CERTS=$EMU_CA IDENTITY_ENDPOINT=$EMU_ARC_ENDPOINT \
 	IMDS_ENDPOINT=$EMU_ARC_IMDS_ENDPOINT SDK_RESOLVE_HOST=myvault.vault.azure.net \
-	node conformance.js "https://myvault.vault.azure.net:$EMU_VAULT_PORT" get arcsecret) \
+	"$NODE" conformance.js "https://myvault.vault.azure.net:$EMU_VAULT_PORT" get arcsecret) \
 	2>"$T/node.err" </dev/null
 curl -s --noproxy '*' -m 20 --data-urlencode a=log --data-urlencode a=arc \
 	"$EMU_CONTROL/ctl" >"$T/arc-log"
 ARC
-	out=$(T=$T sdk=$sdk timeout 120 unshare -m sh "$T/arc.sh")
+	out=$(T=$T sdk=$sdk NODE=$NODE timeout 120 unshare -m sh "$T/arc.sh")
 	is "$(printf %s "$out" | field value)" arc-value "sdk: Azure Arc token (key file in a private /var/opt)"
 	like "$(grep -c '"status":401' "$T/arc-log")" '^1$' "sdk: ... after one 401 Basic realm challenge"
 	like "$(grep '"status":200' "$T/arc-log")" '"Authorization":"Basic [0-9a-f]{64}"' "sdk: ... then Basic with the key file's contents"
