@@ -107,9 +107,20 @@ def rss(d):
     r = load(d, "latency-rss.json")
     if not r:
         return None
-    out = ["| program | peak RSS MiB (GNU time %M, max of 5) |", "|---|---|"]
+    what = {
+        "azkv-warm": "`azkv get`, token cached",
+        "git-credential-azkv-warm": "`git-credential-azkv get`, token cached",
+        "azkv-version": "`azkv --version`: libraries loaded, no request",
+        "curl-warm": "one `curl` GET with a token",
+        "floor-libcurl-loaded": "floor: a `main` linked only to libcurl, "
+                                "returning at once (bench/rss-floor.c)",
+        "floor-openssl-one-get": "floor: OpenSSL alone, one verified TLS GET "
+                                 "of the same URL (bench/rss-floor.c)",
+    }
+    out = ["| program | what | peak RSS MiB (GNU time %M, max of 5) |",
+           "|---|---|---|"]
     for k, v in r.items():
-        out.append("| %s | %.1f |" % (k, v / 1024.0))
+        out.append("| %s | %s | %.1f |" % (k, what.get(k, ""), v / 1024.0))
     return "\n".join(out)
 
 
