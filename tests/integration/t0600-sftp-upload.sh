@@ -163,6 +163,41 @@ sftp_up --key-secret 'bad name!' "$L/hello.txt" "$dst/"
 is "$RC" 2 "bad secret name: exit 2"
 sftp_up "$L/hello.txt" "$dst/"
 is "$RC" 2 "no credential: exit 2"
+# option values are checked before anything else: exit 2, named
+bad_opt() {	# bad_opt DESCRIPTION PATTERN ARGS...
+	bo_what=$1 bo_pat=$2
+	shift 2
+	sftp_up "$@"
+	is "$RC" 2 "$bo_what: exit 2"
+	like "$OUT" "$bo_pat" "$bo_what: says so"
+}
+bad_opt "-P 0" "bad port '0'" -P 0 --key-secret sshkey "$L/hello.txt" "$dst/"
+bad_opt "--mode 9" "bad --mode '9' \\(want octal\\)" --mode 9 --key-secret sshkey "$L/hello.txt" "$dst/"
+bad_opt "--streams 0" "bad --streams '0'" --streams 0 --key-secret sshkey "$L/hello.txt" "$dst/"
+bad_opt "--streams 1000" "bad --streams '1000'" --streams 1000 --key-secret sshkey "$L/hello.txt" "$dst/"
+bad_opt "--timeout 5s" "bad --timeout '5s'" --timeout 5s --key-secret sshkey "$L/hello.txt" "$dst/"
+bad_opt "only a DEST" "need at least one SOURCE and a DEST" --key-secret sshkey "$dst/"
+bad_opt "--passphrase-secret with a password" "--passphrase-secret needs --key-secret or -i" \
+	--secret sshkey-pass --passphrase-secret sshkey-pass "$L/hello.txt" "$dst/"
+bad_opt "a missing -i file" "cannot read $T/no-such-key: No such file" \
+	-i "$T/no-such-key" "$L/hello.txt" "$dst/"
+bad_opt "--host-key without SHA256:" "--host-key wants SHA256:" \
+	--host-key MD5:00 --key-secret sshkey "$L/hello.txt" "$dst/"
+bad_opt "source '.'" "\\.: give the directory by its name" -r --key-secret sshkey . "$dst/"
+bad_opt "source 'dir/..'" "\\.\\.: give the directory by its name" -r --key-secret sshkey "$L/.." "$dst/"
+OUT=$(env -u AZKV_VAULT azkv-sftp --known-hosts "$SSHD_KNOWN_HOSTS" -P "$SSHD_PORT" \
+	--no-progress --key-secret sshkey "$L/hello.txt" "$dst/" 2>&1)
+is "$?" 2 "a secret name and no vault: exit 2"
+like "$OUT" "no vault: give --vault or set AZKV_VAULT" "a secret name and no vault: says so"
+OUT=$(azkv-sftp -h 2>/dev/null)
+is "$?" 0 "-h: exit 0"
+like "$OUT" "^usage: azkv-sftp" "-h: usage on stdout"
+OUT=$(azkv-sftp --version 2>/dev/null)
+is "$?" 0 "--version: exit 0"
+like "$OUT" "^azkv-sftp [0-9]" "--version: names the program and its version"
+OUT=$(azkv-sftp --no-such-option 2>&1 >/dev/null)
+is "$?" 2 "an unknown option: exit 2"
+like "$OUT" "usage: azkv-sftp" "an unknown option: usage on stderr"
 if [ "$(id -u)" -ne 0 ]; then
 	printf x >"$L/unreadable"; chmod 000 "$L/unreadable"
 	sftp_up --key-secret sshkey "$L/unreadable" "$dst/"
