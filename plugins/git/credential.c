@@ -43,35 +43,6 @@ credential_release(struct credential *c)
 	credential_init(c);
 }
 
-static int
-dupstr(char **dst, const char *src)
-{
-	*dst = NULL;
-	if (src == NULL)
-		return 0;
-	if ((*dst = strdup(src)) == NULL)
-		return -1;
-	return 0;
-}
-
-int
-credential_copy(struct credential *dst, const struct credential *src)
-{
-	credential_init(dst);
-	if (dupstr(&dst->protocol, src->protocol) != 0 ||
-	    dupstr(&dst->host, src->host) != 0 ||
-	    dupstr(&dst->path, src->path) != 0 ||
-	    dupstr(&dst->username, src->username) != 0 ||
-	    dupstr(&dst->password, src->password) != 0 ||
-	    dupstr(&dst->oauth_refresh_token, src->oauth_refresh_token) != 0) {
-		credential_release(dst);
-		return -1;
-	}
-	dst->password_expiry_utc = src->password_expiry_utc;
-	dst->ephemeral = src->ephemeral;
-	return 0;
-}
-
 int
 credential_value_ok(const char *v, size_t n)
 {

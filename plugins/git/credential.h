@@ -23,8 +23,6 @@ struct credential {
 void	 credential_init(struct credential *c);
 /* Wipe and free every attribute; c may be reused after credential_init. */
 void	 credential_release(struct credential *c);
-/* Deep copy of src into dst (initialised by this call). 0 or -1 (nomem). */
-int	 credential_copy(struct credential *dst, const struct credential *src);
 
 /*
  * Read "key=value" lines from fd until EOF or an empty line. Unknown keys

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../../plugins/git/credential.h"
+#include "credential-copy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

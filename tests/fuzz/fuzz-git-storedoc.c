@@ -11,6 +11,7 @@
 
 #include "azkv.h"
 #include "../../plugins/git/storedoc.h"
+#include "credential-copy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
