@@ -74,6 +74,36 @@ AZURE_POD_IDENTITY_AUTHORITY_HOST=$EMU_IMDS
 ok "$([ "$(cat "$T/rc")" -ne 0 ]; echo $?)" "no vault: non-zero exit"
 like "$(cat "$T/out")" "^FAIL +vault: no vault configured" "no vault: FAIL line"
 
+# A disabled secret: reading is permitted, the secret is not usable.
+emu_ctl secret-set doctor-off 'off-value' --enabled false >/dev/null
+doctor --secret doctor-off
+is "$rc" 0 "disabled secret: exit 0 (access works)"
+like "$out" "^warn +vault access: .*disabled" "disabled secret: warn line"
+like "$out" "fix: .*enable it or set a new version" "disabled secret: hint"
+unlike "$out" "off-value" "disabled secret: the value is never printed"
+
+# Vault URLs that may never receive a token: no request is made to them.
+emu_ctl clear-log >/dev/null
+doctor --vault http://myvault.vault.azure.net
+is "$rc" 1 "http:// vault: exit 1"
+like "$out" "^FAIL +vault host: 'http://myvault.vault.azure.net' is not https" \
+	"http:// vault: FAIL line"
+like "$out" "fix: Key Vault is only reached over https" "http:// vault: hint"
+doctor --vault https://example.com
+is "$rc" 1 "a host that is not Key Vault's: exit 1"
+like "$out" "^FAIL +vault host: 'example.com' is not a Key Vault host; no token will be sent" \
+	"a host that is not Key Vault's: FAIL line"
+like "$out" "fix: .*AZKV_ALLOW_VAULT_HOST" "a host that is not Key Vault's: hint"
+is "$(emu_ctl count vault)" 0 "refused vault hosts: no vault request"
+
+# The vault's challenge names another resource: the token is withheld.
+emu_ctl fault vault 'challenge:when=any' >/dev/null
+doctor --no-cache
+is "$rc" 1 "foreign challenge: exit 1"
+like "$out" "^FAIL +vault access: .*management.azure.com" "foreign challenge: FAIL line names the resource"
+like "$out" "fix: the vault's challenge named another resource" "foreign challenge: hint"
+emu_ctl fault vault clear >/dev/null
+
 # A configuration error is reported as a FAIL line.
 printf '[azkv\n' >"$T/bad.conf"
 doctor --config "$T/bad.conf"
