@@ -37,6 +37,23 @@ tr '\n' ' ' <"$SSHD_CLIENT_KEY" | emu_ctl secret-set flatkey - >/dev/null
 sftp_up --key-secret flatkey "$L/hello.txt" "$dst/flat.txt"
 is "$RC" 0 "key with flattened line breaks is normalised"
 
+# --- credentials that cannot log in: clear errors, nothing uploaded
+emu_ctl secret-set notakey 'just a password' >/dev/null
+sftp_up --key-secret notakey "$L/hello.txt" "$dst/notakey.txt"
+is "$RC" 4 "a key secret that holds no key: exit 4"
+like "$OUT" "secret 'notakey' is not a usable private key" "a key secret that holds no key: says so"
+unlike "$OUT" "just a password" "a key secret that holds no key: its value is not printed"
+sftp_up --key-secret no-such-key "$L/hello.txt" "$dst/nokey.txt"
+is "$RC" 3 "a key secret that does not exist: exit 3"
+like "$OUT" "no-such-key" "a key secret that does not exist: named"
+emu_ctl secret-set somepw 'pw-value-1' >/dev/null
+sftp_up --secret somepw "$L/hello.txt" "$dst/pw.txt"
+is "$RC" 4 "a password for a key-only server: exit 4"
+like "$OUT" "accepts neither password nor keyboard-interactive logins \\(it offers publickey\\)" \
+	"a password for a key-only server: names what the server offers"
+ok "$([ ! -e "$R/notakey.txt" ] && [ ! -e "$R/nokey.txt" ] && [ ! -e "$R/pw.txt" ]; echo $?)" \
+	"credentials that cannot log in: nothing uploaded"
+
 # --- content: sizes around the 30000-byte SFTP packet
 for n in 0 1 29999 30000 30001 2400000 5000001; do
 	head -c "$n" /dev/urandom >"$L/f$n"
