@@ -195,6 +195,18 @@ printf 'plain' >"$T/v"; set_value value-test "$T/v"
 refused "Username for 'https://v.example': " 1 \
 	"plain secret cannot answer a git Username prompt"
 
+printf 'a\000b' >"$T/v"; set_value value-test "$T/v"
+refused "u@v.example's password: " 1 "secret with a NUL byte refused"
+like "$(cat "$T/err")" "secret 'value-test' holds a NUL byte; not answering" "... with a message"
+printf '{"username":"u","password":""}' >"$T/v"; set_value value-test "$T/v"
+refused "u@v.example's password: " 1 "JSON secret with an empty password refused"
+like "$(cat "$T/err")" "secret 'value-test': the password is empty; not answering" "... with a message"
+# documented: an object without a string "password" is itself the password
+# (e.g. a JSON key file some registries take as a password)
+printf '{"type":"service_account"}' >"$T/v"; set_value value-test "$T/v"
+answered "u@v.example's password: " '{"type":"service_account"}' \
+	"JSON object without a password member: the whole value answers"
+
 # ---- errors ----------------------------------------------------------------
 refused "nobody@missing.example's password: " 3 "missing secret: exit 3"
 like "$(cat "$T/err")" 'azkv-askpass' "... with a message"
