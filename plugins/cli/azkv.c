@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "azkv.h"
@@ -16,7 +17,7 @@
 enum {
 	OPT_VAULT = 256, OPT_IDENTITY, OPT_CONFIG, OPT_CAFILE, OPT_TIMEOUT,
 	OPT_NOCACHE, OPT_APIVER, OPT_JSON, OPT_VERSION, OPT_CTYPE, OPT_TAG,
-	OPT_RESOURCE, OPT_SECRET, OPT_HELP,
+	OPT_RESOURCE, OPT_SECRET, OPT_HELP, OPT_NBF, OPT_EXP,
 };
 
 /* Options only some subcommands take. */
@@ -27,6 +28,7 @@ enum {
 #define ALLOW_TAG	0x10
 #define ALLOW_RESOURCE	0x20
 #define ALLOW_SECRET	0x40
+#define ALLOW_DATES	0x80
 
 static const struct option longopts[] = {
 	{ "vault",		required_argument,	NULL, OPT_VAULT },
@@ -41,6 +43,8 @@ static const struct option longopts[] = {
 	{ "version",		required_argument,	NULL, OPT_VERSION },
 	{ "content-type",	required_argument,	NULL, OPT_CTYPE },
 	{ "tag",		required_argument,	NULL, OPT_TAG },
+	{ "not-before",		required_argument,	NULL, OPT_NBF },
+	{ "expires",		required_argument,	NULL, OPT_EXP },
 	{ "resource",		required_argument,	NULL, OPT_RESOURCE },
 	{ "secret",		required_argument,	NULL, OPT_SECRET },
 	{ "help",		no_argument,		NULL, OPT_HELP },
@@ -51,6 +55,7 @@ static const char usage_text[] =
 "usage: azkv [options] get NAME|URL [--version VER] [-n | --json]\n"
 "       printf %s \"$value\" | azkv [options] set NAME [--content-type TYPE]\n"
 "                                      [--tag KEY=VALUE]...\n"
+"                                      [--not-before TIME] [--expires TIME]\n"
 "       azkv [options] delete NAME\n"
 "       azkv [options] token [--resource URL]\n"
 "       azkv [options] doctor [--secret NAME]\n"
@@ -204,6 +209,8 @@ cmd_set(struct azkv *ctx, const struct cli_opts *o)
 		    "never as an argument");
 	if (o->nargs != 1)
 		return usage_error("set takes one secret NAME");
+	if (o->nbf != 0 && o->exp != 0 && o->exp <= o->nbf)
+		return usage_error("--expires must be later than --not-before");
 	if (need_vault(ctx, o->args[0]) != 0)
 		return AZKV_EXIT_USAGE;
 	if ((ret = read_value(&value, &len)) != AZKV_EXIT_OK)
@@ -212,6 +219,8 @@ cmd_set(struct azkv *ctx, const struct cli_opts *o)
 	params.content_type = o->content_type;
 	params.tags = o->tags;
 	params.ntags = o->ntags;
+	params.nbf = o->nbf;
+	params.exp = o->exp;
 	if ((r = azkv_secret_set(ctx, o->args[0], value, len, &params,
 	    NULL)) != 0)
 		ret = fail(ctx, r);
@@ -264,7 +273,7 @@ static const struct cmd {
 	int		 allow;
 } cmds[] = {
 	{ "get",	cmd_get,	ALLOW_N | ALLOW_JSON | ALLOW_VERSION },
-	{ "set",	cmd_set,	ALLOW_CTYPE | ALLOW_TAG },
+	{ "set",	cmd_set,	ALLOW_CTYPE | ALLOW_TAG | ALLOW_DATES },
 	{ "delete",	cmd_delete,	0 },
 	{ "token",	cmd_token,	ALLOW_RESOURCE },
 	{ "doctor",	cmd_doctor_main, ALLOW_SECRET },
@@ -290,6 +299,42 @@ add_tag(struct cli_opts *o, const char *arg)
 	nt[o->ntags].value = (char *)(uintptr_t)(eq + 1);
 	o->ntags++;
 	return AZKV_EXIT_OK;
+}
+
+/*
+ * A --not-before/--expires TIME: Unix seconds, or an RFC 3339 UTC time
+ * YYYY-MM-DDTHH:MM:SSZ as `az keyvault secret set` takes it.
+ */
+static int
+parse_time(const char *opt, const char *arg, int64_t *out)
+{
+	struct tm tm, back;
+	const char *end;
+	char *ep;
+	long long n;
+	time_t t;
+
+	if (arg[0] >= '0' && arg[0] <= '9' && strchr(arg, '-') == NULL) {
+		errno = 0;
+		n = strtoll(arg, &ep, 10);
+		if (errno == 0 && *ep == '\0' && n > 0 && n <= INT64_MAX / 2) {
+			*out = n;
+			return AZKV_EXIT_OK;
+		}
+	} else {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(arg, "%Y-%m-%dT%H:%M:%S", &tm);
+		/* timegm() would carry 2030-02-30 into March: refuse it */
+		back = tm;
+		if (end != NULL && strcmp(end, "Z") == 0 &&
+		    (t = timegm(&tm)) > 0 && tm.tm_mday == back.tm_mday &&
+		    tm.tm_mon == back.tm_mon) {
+			*out = (int64_t)t;
+			return AZKV_EXIT_OK;
+		}
+	}
+	return usage_error("%s wants Unix seconds or YYYY-MM-DDTHH:MM:SSZ, "
+	    "not '%.64s'", opt, arg);
 }
 
 /* Name a bad option without any "=value" part it carried. */
@@ -356,6 +401,14 @@ parse_args(int argc, char **argv, struct cli_opts *o, const struct cmd **cmd)
 			if ((ret = add_tag(o, optarg)) != AZKV_EXIT_OK)
 				return ret;
 			used |= ALLOW_TAG;
+			break;
+		case OPT_NBF:
+		case OPT_EXP:
+			if ((ret = parse_time(c == OPT_NBF ? "--not-before" :
+			    "--expires", optarg, c == OPT_NBF ? &o->nbf :
+			    &o->exp)) != AZKV_EXIT_OK)
+				return ret;
+			used |= ALLOW_DATES;
 			break;
 		case OPT_RESOURCE:
 			o->resource = optarg;

@@ -3,6 +3,7 @@
 #define AZKV_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct azkv;
 struct azkv_tag;
@@ -26,6 +27,7 @@ struct cli_opts {
 	const char	*content_type;	/* set */
 	struct azkv_tag	*tags;		/* set --tag, keys owned */
 	size_t		 ntags;
+	int64_t		 nbf, exp;	/* set --not-before/--expires, 0: none */
 	const char	*resource;	/* token */
 	const char	*secret;	/* doctor --secret */
 	char		**args;		/* operands after the subcommand */

@@ -48,6 +48,35 @@ PY
 ok "$?" "get --json: value, id, contentType, tags, attributes"
 is "$(wc -l <"$T/json" | tr -d ' ')" 1 "get --json: one line"
 
+# Validity dates: --expires / --not-before reach the vault's attributes,
+# and the vault's window is honoured on read.
+printf %s dated | "$AZKV" set dated --not-before 2020-01-01T00:00:00Z \
+	--expires 4102444800 2>"$T/err"
+is "$?" 0 "set --not-before/--expires: exit 0"
+"$AZKV" get --json dated >"$T/dated.json"
+is "$("$PYTHON3" -c 'import json,sys; a=json.load(open(sys.argv[1]))["attributes"]; print(a.get("nbf"), a.get("exp"))' "$T/dated.json")" \
+	"1577836800 4102444800" "set --not-before/--expires: nbf and exp stored (RFC 3339 and Unix forms)"
+later=$(($(date +%s) + 3600))
+printf %s future | "$AZKV" set future --not-before "$later"
+is "$?" 0 "set --not-before in an hour: exit 0"
+"$AZKV" get future >"$T/got" 2>"$T/err"
+is "$?" 4 "get before --not-before: exit 4"
+like "$(cat "$T/err")" "not valid before" "get before --not-before: says so"
+is "$(cat "$T/got")" "" "get before --not-before: no value on stdout"
+emu_ctl clear-log >/dev/null
+for bad in yesterday 2030-02-30T00:00:00Z 2030-01-01T00:00:00 0; do
+	printf %s x | "$AZKV" set bad --expires "$bad" 2>"$T/err"
+	is "$?" 2 "--expires $bad: exit 2"
+	like "$(cat "$T/err")" "--expires wants Unix seconds or YYYY-MM-DDTHH:MM:SSZ, not '$bad'" \
+		"--expires $bad: says what it wants"
+done
+printf %s x | "$AZKV" set bad --not-before 2000000000 --expires 1900000000 2>"$T/err"
+is "$?" 2 "--expires before --not-before: exit 2"
+like "$(cat "$T/err")" "--expires must be later than --not-before" "--expires before --not-before: says so"
+"$AZKV" get ftpadmin --expires 4102444800 >/dev/null 2>"$T/err"
+is "$?" 2 "--expires with get: exit 2"
+is "$(emu_ctl count vault)" 0 "bad dates: no vault request"
+
 # Versions: the URL form and --version.
 v1=$("$PYTHON3" -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"].rsplit("/",1)[1])' "$T/json")
 printf %s second | "$AZKV" set ftpadmin
