@@ -205,6 +205,22 @@ if [ -n "${EMU_AUTHORITY:-}" ] && usable authority; then
 		AZURE_AUTHORITY_HOST="$EMU_AUTHORITY" "$AZKV" token
 	is "$rc" 5 "workload identity: missing token file is exit 5"
 	like "$err" "AZURE_FEDERATED_TOKEN_FILE" "workload identity: names the file"
+	# a token file that cannot hold an assertion: named, nothing sent
+	emu_ctl clear-log >/dev/null
+	printf '\n \n' >"$T/empty.jwt"
+	"$PYTHON3" -c 'import sys; sys.stdout.write("e" * 70000)' >"$T/huge.jwt"
+	mkdir -p "$T/dir.jwt"
+	for f in empty:'is empty' huge:'is larger than 65536 bytes' \
+	    dir:'is not a regular file'; do
+		erun AZURE_TENANT_ID="$EMU_TENANT" AZURE_CLIENT_ID="$EMU_WI_CLIENT_ID" \
+			AZURE_FEDERATED_TOKEN_FILE="$T/${f%%:*}.jwt" \
+			AZURE_AUTHORITY_HOST="$EMU_AUTHORITY" "$AZKV" token
+		is "$rc" 5 "workload identity: ${f%%:*} token file is exit 5"
+		is "$out" "" "workload identity: ${f%%:*} token file, no token printed"
+		like "$err" "AZURE_FEDERATED_TOKEN_FILE '$T/${f%%:*}.jwt' ${f#*:}" \
+			"workload identity: ${f%%:*} token file: ${f#*:}"
+	done
+	is "$(emu_ctl count authority)" 0 "workload identity: unusable token files send nothing"
 	erun AZURE_TENANT_ID="$EMU_TENANT" \
 		AZURE_CLIENT_ID=00000000-0000-0000-0000-00000000dead \
 		AZURE_FEDERATED_TOKEN_FILE="$EMU_FEDERATED_TOKEN_FILE" \
