@@ -82,10 +82,15 @@ if [ -n "${EMU_APPSERVICE_ENDPOINT:-}" ] && usable appservice; then
 		"$AZKV" token
 	ok "$([ "$rc" -ne 0 ]; echo $?)" "app service: wrong IDENTITY_HEADER fails"
 	unlike "$err" "$EMU_APPSERVICE_HEADER" "app service: the header secret is never shown"
+	erun IDENTITY_ENDPOINT=ftp://127.0.0.1/msi/token IDENTITY_HEADER=h \
+		"$AZKV" token
+	is "$rc" 2 "app service: a non-http IDENTITY_ENDPOINT is a usage error"
+	like "$err" "invalid App Service endpoint 'ftp://127.0.0.1/msi/token' \\(need an http or https URL\\)" \
+		"app service: a non-http IDENTITY_ENDPOINT is named"
 	erun $AS "$AZKV" get t0104
 	is "$out" "v-0104" "app service: azkv get"
 else
-	skip_n 19 "emulator has no App Service yet"
+	skip_n 21 "emulator has no App Service yet"
 fi
 
 # --- Azure Machine Learning (MSI_ENDPOINT + MSI_SECRET) ------------------------
