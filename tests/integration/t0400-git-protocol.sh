@@ -220,6 +220,35 @@ host=example.com
 ~^git-credential-azkv: .*'nosuch'.*(no such secret|not found)
 EOF
 
+# the library's settings as helper options, for credential.helper lines
+GC_ENV="-u AZKV_VAULT" gc_check "--vault on the command line" 0 \
+	--vault "$EMU_VAULT_URL" --timeout 30 --no-cache --secret pat get <<EOF
+protocol=https
+host=example.com
+username=alice
+--
+username=alice
+password=hunter2
+--
+EOF
+GC_ENV="-u AZKV_VAULT" gc_check "no vault at all: one line saying so" 1 \
+	--secret pat get <<EOF
+protocol=https
+host=example.com
+--
+--
+~^git-credential-azkv: .*vault
+EOF
+gc_check "a bad --timeout: usage error naming it" 2 --timeout soon \
+	--secret pat get <<EOF
+protocol=https
+host=example.com
+--
+--
+~^git-credential-azkv: invalid --timeout: 
+EOF
+GC_ENV=	# a prefix assignment to a function may persist (dash)
+
 emu_ctl clear-log
 before=$(gc_show pat versions)
 gc_check "mapped store: silent, nothing written" 0 --secret pat store <<EOF
