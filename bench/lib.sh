@@ -75,8 +75,21 @@ make -C "$top_builddir" -s install DESTDIR="$T/inst" >"$T/install.log" 2>&1 || {
 }
 bench_prefix=$(sed -n "s/^prefix = //p" "$top_builddir/Makefile")
 PATH=$T/inst$bench_prefix/bin:$PATH
-LD_LIBRARY_PATH=$T/inst$bench_prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export PATH LD_LIBRARY_PATH
+export PATH
+# Installed as a package would be: in the private mount namespace the
+# loader's cache also lists the scratch libdir (ldconfig after make
+# install); elsewhere LD_LIBRARY_PATH, which costs every library lookup a
+# few failed open() calls.
+if [ "$BENCH_MODE" = prod ] &&
+    { echo "$T/inst$bench_prefix/lib"
+      echo "include /etc/ld.so.conf.d/*.conf"; } >"$T/ld.so.conf" &&
+    ldconfig -C "$T/ld.so.cache" -f "$T/ld.so.conf" 2>"$T/ldconfig.err" &&
+    mount --bind "$T/ld.so.cache" /etc/ld.so.cache; then
+	:
+else
+	LD_LIBRARY_PATH=$T/inst$bench_prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+	export LD_LIBRARY_PATH
+fi
 
 # Start the emulator and point azkv at it the way a user would.
 #   bench_emulator [EMULATOR OPTIONS...]
