@@ -219,8 +219,25 @@ if [ "$(id -u)" -ne 0 ]; then
 	printf x >"$L/unreadable"; chmod 000 "$L/unreadable"
 	sftp_up --key-secret sshkey "$L/unreadable" "$dst/"
 	is "$RC" 1 "unreadable local file: exit 1"
+	like "$OUT" "cannot read $L/unreadable: Permission denied" "unreadable local file: named"
+elif command -v setpriv >/dev/null &&
+    setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+    azkv-sftp --version >/dev/null 2>&1; then
+	# root reads everything: run this one as nobody, the file in a
+	# directory nobody may enter but not list
+	unr=$(mktemp -d /tmp/azkv-t0600.XXXXXX) && chmod 711 "$unr"
+	rm_unr() { rm -rf "$unr"; }
+	at_exit rm_unr
+	printf x >"$unr/unreadable"; chmod 000 "$unr/unreadable"
+	OUT=$(setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+		env -u AZKV_CONFIG HOME=/nonexistent azkv-sftp --no-progress \
+		--key-secret sshkey "$unr/unreadable" "$dst/" 2>&1)
+	is "$?" 1 "unreadable local file (as nobody): exit 1"
+	like "$OUT" "cannot read $unr/unreadable: Permission denied" \
+		"unreadable local file (as nobody): named"
 else
-	skip "unreadable file: root reads everything"
+	skip "unreadable file: root reads everything, and nobody cannot run this build (or no setpriv)"
+	skip "unreadable file: named"
 fi
 is "$(grep -c 'Connection from' "$SSHD_LOG")" "$before" "bad input: no connection made"
 
