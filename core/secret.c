@@ -180,8 +180,6 @@ secret_parse(const char *body, size_t len, struct azkv_secret **out)
 	return ret;
 }
 
-
-
 static int
 gen_int(yajl_gen g, const char *key, int64_t n)
 {

@@ -81,14 +81,15 @@ cache_read(struct azkv *ctx, int dfd, const char *name, const char *res,
 	return ret;
 }
 
-
 /* The cache document for tok, in a wiping yajl generator. */
 static int
 cache_render(yajl_gen g, const struct azkv_token *tok)
 {
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    json_gen_cstr(g, "v") || yajl_gen_integer(g, 1) != yajl_gen_status_ok ||
-	    json_gen_cstr(g, "source") || json_gen_cstr(g, tok->source ? tok->source : "") ||
+	    json_gen_cstr(g, "v") ||
+	    yajl_gen_integer(g, 1) != yajl_gen_status_ok ||
+	    json_gen_cstr(g, "source") ||
+	    json_gen_cstr(g, tok->source ? tok->source : "") ||
 	    json_gen_cstr(g, "resource") || json_gen_cstr(g, tok->resource) ||
 	    json_gen_cstr(g, "expires_on") ||
 	    yajl_gen_integer(g, (long long)tok->expires_on) !=

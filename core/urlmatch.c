@@ -7,7 +7,6 @@
 
 #include "azkv-int.h"
 
-
 /* The username as it appears in a URL: RFC 3986 unreserved kept, rest %XX. */
 static char *
 user_encode(const char *u)

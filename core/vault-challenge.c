@@ -96,7 +96,6 @@ cache_load(struct azkv *ctx, const char *host)
 	return ret;
 }
 
-
 /* Write ctx->challenge to its cache file (cachefile_write). */
 static void
 cache_save(struct azkv *ctx)

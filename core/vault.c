@@ -373,7 +373,6 @@ azkv_secret_get(struct azkv *ctx, const char *name, const char *version,
 	return ret;
 }
 
-
 /* The SecretSetParameters body, through yajl's generator, into *body. */
 static int
 set_body(struct azkv *ctx, const char *value, size_t len,
@@ -388,36 +387,33 @@ set_body(struct azkv *ctx, const char *value, size_t len,
 		return seterr(ctx, AZKV_ERR_NOMEM, "out of memory");
 	yajl_gen_config(g, yajl_gen_validate_utf8, 1);
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    json_gen_str(g, "value", 5) != 0)
+	    json_gen_cstr(g, "value") != 0)
 		goto fail;
 	if (json_gen_str(g, value, len) != 0) {
 		ret = seterr(ctx, AZKV_ERR_USAGE, "the secret value is not "
 		    "valid UTF-8 text");
 		goto out;
 	}
-	if (p != NULL && p->content_type != NULL &&
-	    (json_gen_str(g, "contentType", 11) != 0 ||
-	    json_gen_str(g, p->content_type, strlen(p->content_type)) != 0))
+	if (p != NULL &&
+	    json_gen_pair(g, "contentType", p->content_type) != 0)
 		goto fail;
 	if (p != NULL && p->ntags > 0) {
-		if (json_gen_str(g, "tags", 4) != 0 ||
+		if (json_gen_cstr(g, "tags") != 0 ||
 		    yajl_gen_map_open(g) != yajl_gen_status_ok)
 			goto fail;
 		for (i = 0; i < p->ntags; i++)
-			if (json_gen_str(g, p->tags[i].key,
-			    strlen(p->tags[i].key)) != 0 ||
-			    json_gen_str(g, p->tags[i].value,
-			    strlen(p->tags[i].value)) != 0)
+			if (json_gen_cstr(g, p->tags[i].key) != 0 ||
+			    json_gen_cstr(g, p->tags[i].value) != 0)
 				goto fail;
 		if (yajl_gen_map_close(g) != yajl_gen_status_ok)
 			goto fail;
 	}
 	if (p != NULL && (p->nbf != 0 || p->exp != 0)) {
-		if (json_gen_str(g, "attributes", 10) != 0 ||
+		if (json_gen_cstr(g, "attributes") != 0 ||
 		    yajl_gen_map_open(g) != yajl_gen_status_ok ||
-		    (p->nbf != 0 && (json_gen_str(g, "nbf", 3) != 0 ||
+		    (p->nbf != 0 && (json_gen_cstr(g, "nbf") != 0 ||
 		    yajl_gen_integer(g, p->nbf) != yajl_gen_status_ok)) ||
-		    (p->exp != 0 && (json_gen_str(g, "exp", 3) != 0 ||
+		    (p->exp != 0 && (json_gen_cstr(g, "exp") != 0 ||
 		    yajl_gen_integer(g, p->exp) != yajl_gen_status_ok)) ||
 		    yajl_gen_map_close(g) != yajl_gen_status_ok)
 			goto fail;

@@ -23,7 +23,7 @@ struct conn {
 	size_t			 kbd_secret_len;
 	int			 kbd_prompts;	/* echo-off prompts answered */
 	const char		*waiterr;	/* why the last wait failed */
-	struct conn_block		*blocks;	/* what libssh2 holds (conn.c) */
+	struct conn_block	*blocks;	/* what libssh2 holds (conn.c) */
 };
 
 /*
